@@ -1,0 +1,145 @@
+/** The manifest: what a model version is made of (files by digest) and its tensor signature. */
+import * as v from 'valibot'
+import { FerryError } from './errors.js'
+import { isSafeRelativePath, isValidDigest, isValidName } from './names.js'
+
+/** ONNX Runtime's tensor type names. */
+export const DTYPES = [
+  'float32',
+  'float16',
+  'float64',
+  'bfloat16',
+  'int4',
+  'uint4',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+  'string',
+] as const
+export type Dtype = (typeof DTYPES)[number]
+
+export const FILE_ROLES = ['model', 'external-data', 'labels', 'config'] as const
+export type FileRole = (typeof FILE_ROLES)[number]
+
+export const BACKENDS = ['webgpu', 'wasm'] as const
+export type BackendName = (typeof BACKENDS)[number]
+
+export const MAX_FILES = 64
+export const MAX_TENSORS = 256
+
+const SymbolicDim = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
+const StaticDim = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31))
+export const DimSchema = v.union([StaticDim, SymbolicDim])
+
+export const TensorSpecSchema = v.strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  dtype: v.picklist(DTYPES, 'dtype must be one of ONNX Runtime tensor types'),
+  shape: v.pipe(v.array(DimSchema), v.maxLength(16)),
+})
+
+export const FileEntrySchema = v.strictObject({
+  path: v.pipe(
+    v.string(),
+    v.check(isSafeRelativePath, 'path must be relative, without "..", "." or backslashes'),
+  ),
+  role: v.picklist(FILE_ROLES),
+  digest: v.pipe(v.string(), v.check(isValidDigest, 'digest must be sha256:<64 hex>')),
+  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+})
+
+export const BatchingSchema = v.strictObject({
+  maxBatchSize: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)),
+  maxDelayMs: v.pipe(v.number(), v.minValue(0), v.maxValue(10_000)),
+})
+
+export const RuntimeHintsSchema = v.object({
+  backends: v.optional(v.pipe(v.array(v.picklist(BACKENDS)), v.minLength(1), v.maxLength(4))),
+  batching: v.optional(BatchingSchema),
+})
+
+const Metadata = v.record(v.string(), v.unknown())
+
+type FileList = v.InferOutput<typeof FileEntrySchema>[]
+const uniquePaths = (files: FileList) => new Set(files.map((f) => f.path)).size === files.length
+const oneModelFile = (files: FileList) => files.filter((f) => f.role === 'model').length === 1
+
+const FilesSchema = v.pipe(
+  v.array(FileEntrySchema),
+  v.minLength(1, 'files must not be empty'),
+  v.maxLength(MAX_FILES),
+  v.check(uniquePaths, 'file paths must be unique'),
+  v.check(oneModelFile, 'exactly one file must have role "model"'),
+)
+
+const draftEntries = {
+  schemaVersion: v.literal(1),
+  format: v.literal('onnx'),
+  files: FilesSchema,
+  inputs: v.pipe(v.array(TensorSpecSchema), v.maxLength(MAX_TENSORS)),
+  outputs: v.pipe(v.array(TensorSpecSchema), v.maxLength(MAX_TENSORS)),
+  runtime: v.optional(RuntimeHintsSchema),
+  metadata: v.optional(Metadata),
+}
+
+/** What a publisher sends: a manifest without `version` and `createdAt` (the server assigns them). */
+export const ManifestDraftSchema = v.strictObject({
+  ...draftEntries,
+  name: v.optional(v.pipe(v.string(), v.check(isValidName, 'invalid model name'))),
+})
+
+/** A stored, published manifest. */
+export const ManifestSchema = v.strictObject({
+  ...draftEntries,
+  name: v.pipe(v.string(), v.check(isValidName, 'invalid model name')),
+  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  createdAt: v.pipe(v.string(), v.isoTimestamp()),
+})
+
+export type TensorSpec = v.InferOutput<typeof TensorSpecSchema>
+export type FileEntry = v.InferOutput<typeof FileEntrySchema>
+export type RuntimeHints = v.InferOutput<typeof RuntimeHintsSchema>
+export type ManifestDraft = v.InferOutput<typeof ManifestDraftSchema>
+export type Manifest = v.InferOutput<typeof ManifestSchema>
+export type Dim = v.InferOutput<typeof DimSchema>
+
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => {
+      const path = i.path?.map((p) => String(p.key)).join('.') ?? ''
+      return path ? `${path}: ${i.message}` : i.message
+    })
+    .join('; ')
+}
+
+/** Validates a publisher's draft; throws `INVALID_MANIFEST` naming the first problems. */
+export function parseManifestDraft(input: unknown): ManifestDraft {
+  const r = v.safeParse(ManifestDraftSchema, input)
+  if (!r.success) throw new FerryError('INVALID_MANIFEST', `invalid manifest: ${describeIssues(r.issues)}`)
+  return r.output
+}
+
+/** Validates a published manifest (from the registry or a cache); throws `INVALID_MANIFEST`. */
+export function parseManifest(input: unknown): Manifest {
+  const r = v.safeParse(ManifestSchema, input)
+  if (!r.success) throw new FerryError('INVALID_MANIFEST', `invalid manifest: ${describeIssues(r.issues)}`)
+  return r.output
+}
+
+/** Total bytes of a version's files. */
+export function manifestSize(m: Pick<Manifest, 'files'>): number {
+  return m.files.reduce((n, f) => n + f.size, 0)
+}
+
+/** The file whose role is `model`. */
+export function modelFile(m: Pick<Manifest, 'files'>): FileEntry {
+  const f = m.files.find((x) => x.role === 'model')
+  if (!f) throw new FerryError('INVALID_MANIFEST', 'manifest has no file with role "model"')
+  return f
+}
