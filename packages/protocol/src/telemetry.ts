@@ -88,6 +88,8 @@ export const TelemetryBatchSchema = v.object({
   }),
   batchId: v.optional(Str(64)),
   dropped: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** Fraction of inference events the client kept (sampling); the collector scales counts by its inverse. */
+  sampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
   events: v.pipe(v.array(TelemetryEventSchema), v.maxLength(MAX_EVENTS_PER_BATCH)),
 })
 

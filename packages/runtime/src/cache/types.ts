@@ -45,6 +45,12 @@ export interface ModelCache {
   /** Stored bytes of a blob, or null when absent (or found corrupt and dropped). Counts as a use. */
   get(digest: string, owner?: VersionRef): Promise<Uint8Array | null>
   /**
+   * Optional: like `get`, but resolves before the digest check, so the caller can overlap the check
+   * with its own work (creating a session). Results computed from `bytes` must not be used until
+   * `verified` resolves true; on false the entry is already dropped (refetch). Absent: use `get`.
+   */
+  read?(digest: string, owner?: VersionRef): Promise<{ bytes: Uint8Array; verified: Promise<boolean> } | null>
+  /**
    * Stores bytes the caller has verified against `digest`, for `owner`. Makes room by the eviction
    * policy first. Never throws for lack of space: resolves false when the bytes could not be kept.
    */

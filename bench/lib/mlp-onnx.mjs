@@ -1,0 +1,67 @@
+// Builds small ONNX models in memory with onnx-proto, for Ferry's runtime tests and benchmarks:
+// y = relu(x · W + b), with a symbolic `batch` first dim. Weights are deterministic pseudo-random.
+import onnxProto from 'onnx-proto'
+
+const { onnx } = onnxProto
+
+function weights(n, seed) {
+  const out = new Float32Array(n)
+  let s = seed >>> 0
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    out[i] = (s / 2 ** 32 - 0.5) * 0.05
+  }
+  return out
+}
+
+const valueInfo = (name, dims) =>
+  onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  })
+
+const initializer = (name, dims, data) =>
+  onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  })
+
+/** ONNX bytes of a one-layer MLP `in` → `out` (input `x` [batch, in], output `y` [batch, out]). */
+export function mlpOnnx(inFeatures, outFeatures, seed = 1) {
+  const graph = onnx.GraphProto.create({
+    name: 'mlp',
+    node: [
+      onnx.NodeProto.create({ opType: 'MatMul', input: ['x', 'W'], output: ['xw'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['xw', 'b'], output: ['pre'] }),
+      onnx.NodeProto.create({ opType: 'Relu', input: ['pre'], output: ['y'] }),
+    ],
+    initializer: [
+      initializer('W', [inFeatures, outFeatures], weights(inFeatures * outFeatures, seed)),
+      initializer('b', [outFeatures], weights(outFeatures, seed + 1)),
+    ],
+    input: [valueInfo('x', ['batch', inFeatures])],
+    output: [valueInfo('y', ['batch', outFeatures])],
+  })
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'ferry-bench',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph,
+  })
+  return onnx.ModelProto.encode(model).finish()
+}
+
+/** The manifest signature of `mlpOnnx(inFeatures, outFeatures)`. */
+export function mlpSignature(inFeatures, outFeatures) {
+  return {
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', inFeatures] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: ['batch', outFeatures] }],
+  }
+}

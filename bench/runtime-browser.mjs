@@ -1,0 +1,141 @@
+// Runtime overhead benchmark in real Chromium (issue 3 "Performance"), WASM backend, 1 thread:
+//  - warm model.run p50 (timed on the page, through Ferry's worker) ÷ raw ONNX Runtime Web session.run
+//    p50 in the SAME worker (same ORT module instance, timed inside the worker) on a 4096×4096 MLP
+//    (goal ≤ 1.05);
+//  - added per-call overhead on a tiny model: worker hop + checks + queue (goal ≤ 0.1 ms at p50).
+// The page and worker (bench/browser/*.ts) are bundled here with esbuild from the runtime's sources;
+// ORT's files come from dist/browser. Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
+// Run: node bench/runtime-browser.mjs [--quick]
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { chromium } from 'playwright-core'
+import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const dist = path.join(here, '../packages/runtime/dist/browser')
+const quick = process.argv.includes('--quick')
+const big = quick ? 1024 : 4096
+const MIME = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+}
+
+const gen = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
+await build({
+  entryPoints: [path.join(here, 'browser/page.ts'), path.join(here, 'browser/same-worker.ts')],
+  outdir: gen,
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  conditions: ['@ferry/source'],
+  logLevel: 'warning',
+})
+
+const models = { big: mlpOnnx(big, big), tiny: mlpOnnx(8, 4) }
+const sigs = { big: mlpSignature(big, big), tiny: mlpSignature(8, 4) }
+const blobs = new Map()
+const manifests = new Map()
+for (const [name, bytes] of Object.entries(models)) {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  blobs.set(digest, bytes)
+  manifests.set(name, {
+    schemaVersion: 1,
+    name,
+    version: 1,
+    format: 'onnx',
+    createdAt: new Date().toISOString(),
+    files: [{ path: 'model.onnx', role: 'model', digest, size: bytes.byteLength }],
+    ...sigs[name],
+  })
+}
+
+// One origin: the page, Ferry's browser build, and a minimal registry (alias + blob reads from memory).
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x')
+  const send = (status, body, type) => {
+    // Cross-origin isolated, so performance.now() has fine resolution (and WASM threads would be allowed).
+    res.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    })
+    res.end(body)
+  }
+  const alias = /^\/v1\/models\/([^/]+)\/aliases\/latest$/.exec(url.pathname)
+  if (alias && manifests.has(alias[1]))
+    return send(200, JSON.stringify(manifests.get(alias[1])), 'application/json')
+  const blob = /^\/v1\/blobs\/(.+)$/.exec(url.pathname)
+  if (blob && blobs.has(blob[1])) return send(200, blobs.get(blob[1]), 'application/octet-stream')
+  const model = /^\/model\/(.+)$/.exec(url.pathname)
+  if (model && models[model[1]]) return send(200, models[model[1]], 'application/octet-stream')
+  const file = url.pathname.startsWith('/dist/')
+    ? path.join(dist, url.pathname.slice(6))
+    : url.pathname.startsWith('/gen/')
+      ? path.join(gen, url.pathname.slice(5))
+      : url.pathname === '/bench/index.html'
+        ? path.join(here, 'browser/index.html')
+        : null
+  if (!file || file.includes('..')) return send(404, 'not found', 'text/plain')
+  try {
+    send(200, await readFile(file), MIME[path.extname(file)] ?? 'application/octet-stream')
+  } catch {
+    send(404, 'not found', 'text/plain')
+  }
+})
+await new Promise((r) => server.listen(0, '127.0.0.1', r))
+const origin = `http://localhost:${server.address().port}`
+
+const browser = await chromium.launch({
+  executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+})
+try {
+  const page = await browser.newPage()
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  await page.goto(`${origin}/bench/index.html${process.env.BENCH_QS ?? ''}`)
+  await page.waitForFunction(() => window.benchReady === true)
+  const result = await page.evaluate(
+    (specs) => window.bench(specs),
+    [
+      { name: 'big', dim: big, n: quick ? 5 : 10, rounds: quick ? 2 : 4 },
+      { name: 'tiny', dim: 8, n: quick ? 200 : 500, rounds: 4 },
+    ],
+  )
+  const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  console.log(
+    `\nFerry runtime overhead — real Chromium (${result.ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, 1 thread, worker mode, crossOriginIsolated=${result.isolated}`,
+  )
+  console.log(
+    'model            raw p50 ms  ferry p50 ms  ratio   added ms   (raw: session.run timed inside the same worker; ferry: model.run timed on the page)',
+  )
+  for (const r of result.rows) {
+    const a = p50(r.raw)
+    const b = p50(r.ferry)
+    const label = r.name === 'big' ? `mlp ${big}x${big}` : 'mlp 8x4'
+    console.log(
+      `${label.padEnd(16)} ${a.toFixed(3).padStart(10)}  ${b.toFixed(3).padStart(12)}  ${(b / a).toFixed(3).padStart(5)}  ${(b - a).toFixed(3).padStart(8)}   (engine compute p50 ${p50(r.compute).toFixed(3)} ms)`,
+    )
+  }
+  console.log(
+    `bare postMessage round trip to the same worker (the floor of any worker hop): p50 ${p50(result.ping).toFixed(3)} ms`,
+  )
+  console.log('goals: big-MLP ratio <= 1.05; tiny-model added ms <= 0.1 (p50)')
+} finally {
+  await browser.close()
+  server.close()
+  await rm(gen, { recursive: true, force: true })
+}

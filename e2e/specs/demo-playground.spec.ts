@@ -1,0 +1,231 @@
+// Issue 6: the playground through its UI, against a real registry: load digits and classify held-out
+// digits fed through the drawing canvas, switch backend, run the text detector, delete from the cache
+// panel; and the PWA: after one visit, reload with the network off and run again from the device cache.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Page } from '@playwright/test'
+import { expect, publish, repoRoot, startRegistry, test } from '../fixtures/index.js'
+
+const demoDir = path.join(repoRoot, 'packages/demo')
+const samples = JSON.parse(readFileSync(path.join(demoDir, 'public/samples/digits.json'), 'utf8')) as {
+  samples: { label: number }[]
+}
+
+// The playground is served from its build (`npm run build -w packages/demo`); build it when missing.
+test.beforeAll(() => {
+  if (!existsSync(path.join(demoDir, 'dist/index.html')))
+    execFileSync('npm', ['run', 'build', '-w', 'packages/demo'], { cwd: repoRoot, stdio: 'inherit' })
+})
+
+// digits v1 (weights) and v2 (weights + labels, `stable`), published once per worker, as `npm start` seeds.
+test.beforeAll(async ({ registry, published: _ }) => {
+  const known = await fetch(`${registry.url}/v1/models/digits`)
+  if (known.ok) return
+  const model = path.join(demoDir, 'models/digits.onnx')
+  await publish(registry.url, registry.token, 'digits', { 'model.onnx': model })
+  await publish(
+    registry.url,
+    registry.token,
+    'digits',
+    { 'model.onnx': model, 'labels.json': path.join(demoDir, 'models/digits.labels.json') },
+    { alias: 'stable' },
+  )
+})
+
+async function openPlayground(page: Page, siteOrigin: string, registryUrl: string): Promise<void> {
+  await page.goto(`${siteOrigin}/demo/?registry=${encodeURIComponent(registryUrl)}`)
+  await expect(page.locator('.model-pick[data-model="digits"]')).toBeVisible()
+}
+
+async function loadDigits(page: Page): Promise<void> {
+  await page.locator('#digits-load').click()
+  await expect(page.locator('#loaded-models li[data-model="digits"]')).toBeVisible({ timeout: 60_000 })
+}
+
+/** Feeds held-out digit `i` through the canvas path and returns the predicted class. */
+async function classifySample(page: Page, i: number): Promise<string | null> {
+  await page.locator('#digit-sample').selectOption(String(i))
+  await expect(page.locator('#digit-prediction')).toHaveAttribute('data-sample', String(i))
+  return page.locator('#digit-prediction').getAttribute('data-digit')
+}
+
+test('load digits, classify held-out digits through the canvas, switch backend', async ({
+  page,
+  site,
+  registry,
+  backend,
+}) => {
+  await openPlayground(page, site.origin, registry.url)
+  // The registry panel lists versions and aliases.
+  await page.locator('.model-pick[data-model="digits"]').click()
+  const options = page.locator('#version-select option')
+  await expect(options.first()).toHaveText(/→ v2/)
+  await expect(options.filter({ hasText: /^stable \(→ v2\)/ })).toHaveCount(1)
+  await expect(options.filter({ hasText: /^v[12] · / })).toHaveCount(2)
+
+  await loadDigits(page)
+  const row = page.locator('#loaded-models li[data-model="digits"]')
+  await expect(row.getByTestId('backend')).toHaveText(backend)
+  await expect(row.getByTestId('source')).toHaveText('network')
+  if (backend === 'wasm') await expect(row.getByTestId('fallback')).toContainText(/no-adapter|no-webgpu-api/)
+
+  let right = 0
+  for (let i = 0; i < samples.samples.length; i++)
+    if ((await classifySample(page, i)) === String(samples.samples[i]!.label)) right++
+  expect(right).toBeGreaterThanOrEqual(samples.samples.length - 1)
+  await expect(page.locator('#latency-table')).toContainText('compute')
+
+  // Switch to WASM explicitly: the model is re-loaded on it, from the device cache now.
+  await page.locator('input[name="backend"][value="wasm"]').check({ force: true })
+  await expect(row.getByTestId('backend')).toHaveText('wasm', { timeout: 60_000 })
+  // Only "not requested" may remain as the reason WebGPU is not used.
+  const reason = row.getByTestId('fallback')
+  if (await reason.count()) await expect(reason).toContainText('not-requested')
+  expect(await classifySample(page, 14)).toBe(String(samples.samples[14]!.label))
+})
+
+test('a hand-drawn 1 and 7 through pointer strokes', async ({ page, site, registry }) => {
+  await openPlayground(page, site.origin, registry.url)
+  await loadDigits(page)
+  const pad = page.locator('#digit-canvas')
+  await pad.scrollIntoViewIfNeeded()
+  const box = (await pad.boundingBox())!
+  const at = (x: number, y: number) =>
+    [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const
+  const strokes = async (lines: [number, number][][]) => {
+    await page.locator('#digit-clear').click()
+    for (const line of lines) {
+      await page.mouse.move(...at(...line[0]!))
+      await page.mouse.down()
+      for (const p of line.slice(1)) await page.mouse.move(...at(...p), { steps: 8 })
+      await page.mouse.up()
+    }
+  }
+  await strokes([
+    [
+      [140, 40],
+      [140, 240],
+    ],
+  ])
+  await expect(page.locator('#digit-prediction')).toHaveText('1')
+  await strokes([
+    [
+      [70, 50],
+      [210, 50],
+      [120, 250],
+    ],
+  ])
+  await expect(page.locator('#digit-prediction')).toHaveText('7')
+})
+
+test('the text detector finds the lines of the rendered sample', async ({
+  page,
+  site,
+  registry,
+  backend,
+}) => {
+  test.skip(
+    backend === 'webgpu',
+    'SwiftShader needs over a minute for the detector; the wasm project covers it',
+  )
+  await openPlayground(page, site.origin, registry.url)
+  await page.locator('#ocr-run').click()
+  await expect(page.locator('#ocr-status')).toContainText('text regions found', { timeout: 90_000 })
+  const boxes = Number(await page.locator('#ocr-canvas').getAttribute('data-boxes'))
+  expect(boxes).toBeGreaterThanOrEqual(4)
+  expect(boxes).toBeLessThanOrEqual(16)
+  // Another sample: five lines of a receipt.
+  await page.locator('#ocr-preset').selectOption('Receipt')
+  await expect(page.locator('#ocr-canvas')).not.toHaveAttribute('data-boxes')
+  await page.locator('#ocr-run').click()
+  await expect(page.locator('#ocr-canvas')).toHaveAttribute('data-boxes', /^\d+$/, { timeout: 60_000 })
+  expect(Number(await page.locator('#ocr-canvas').getAttribute('data-boxes'))).toBeGreaterThanOrEqual(5)
+})
+
+test('delete from the cache panel', async ({ page, site, registry }) => {
+  await openPlayground(page, site.origin, registry.url)
+  await loadDigits(page)
+  const cached = page.locator('#cache-table tr[data-model="digits"][data-version="2"]')
+  await expect(cached).toBeVisible()
+  await cached.locator('button.pin').click()
+  await expect(cached.locator('button.pin')).toHaveText('Unpin')
+  await cached.locator('button.pin').click()
+  await cached.locator('button.delete').click()
+  await expect(cached).toHaveCount(0)
+  await expect(page.locator('#cache-log')).toContainText('digits v2')
+})
+
+test('eviction shows as it happens under a small budget', async ({ page, site, registry }) => {
+  await openPlayground(page, site.origin, registry.url)
+  await page.locator('#cache-budget').selectOption({ label: '2 MB' })
+  await loadDigits(page)
+  await expect(page.locator('#cache-table tr[data-model="digits"]')).toBeVisible()
+  // Once unloaded, digits may go: silero-vad (1.8 MB) does not fit next to it (0.4 MB) in 2 MB.
+  await page.locator('#loaded-models li[data-model="digits"] button.unload').click()
+  await expect(page.locator('#loaded-models li[data-model="digits"]')).toHaveCount(0)
+  await page.locator('.model-pick[data-model="silero-vad"]').click()
+  await page.locator('#load-selected').click()
+  await expect(page.locator('#loaded-models li[data-model="silero-vad"]')).toBeVisible({ timeout: 60_000 })
+  await expect(page.locator('#cache-log')).toContainText(/evict(ed)? digits v2/)
+  await expect(page.locator('#cache-table tr[data-model="digits"]')).toHaveCount(0)
+  await expect(page.locator('#cache-table tr[data-model="silero-vad"]')).toBeVisible()
+})
+
+test('served by the registry itself at / (as `npm start` does), the page uses its own origin', async ({
+  page,
+}) => {
+  const own = await startRegistry({ staticRoot: path.join(demoDir, 'dist') })
+  try {
+    await publish(
+      own.url,
+      own.token,
+      'digits',
+      { 'model.onnx': path.join(demoDir, 'models/digits.onnx') },
+      { alias: 'stable' },
+    )
+    await page.goto(`${own.url}/`)
+    await expect(page.locator('#registry-panel')).toContainText(`1 model at ${own.url}/`)
+    await loadDigits(page)
+    expect(await classifySample(page, 4)).toBe(String(samples.samples[4]!.label))
+    // The API is still the API under the page's service worker scope.
+    expect((await page.request.get(`${own.url}/v1/models`)).headers()['content-type']).toContain('json')
+  } finally {
+    await page.close()
+    await own.close()
+  }
+})
+
+test('offline: after one visit, reload with the network off and run from the device cache', async ({
+  page,
+  context,
+  site,
+  registry,
+}) => {
+  test.setTimeout(180_000)
+  await openPlayground(page, site.origin, registry.url)
+  await loadDigits(page)
+  // The service worker has precached the shell, the runtime and ONNX Runtime's files.
+  await expect(page.locator('#sw-status')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 })
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready
+  })
+  await context.setOffline(true)
+  try {
+    await page.reload()
+    await expect(page.locator('#net-status')).toHaveText('offline')
+    await expect(page.locator('#registry-panel')).toContainText('digits')
+    await loadDigits(page)
+    await expect(page.locator('#loaded-models li[data-model="digits"]').getByTestId('source')).toHaveText(
+      'cache',
+    )
+    expect(await classifySample(page, 6)).toBe(String(samples.samples[6]!.label))
+    await expect(page.locator('#telemetry-stream')).toContainText('inference digits')
+  } finally {
+    await context.setOffline(false)
+  }
+  // The events of the offline session wait on the device and are delivered once the network is back.
+  await expect(page.locator('[data-counter="batches posted"] dd')).toContainText('HTTP 202', {
+    timeout: 45_000,
+  })
+})

@@ -1,0 +1,86 @@
+/** Blobs by digest: GET/HEAD (ETag, Range → 206, 416) and streamed, hashed uploads. */
+import { FerryError } from '@ferry/protocol'
+import { Hono } from 'hono'
+import { checkContentLength } from '../http/body.js'
+import { matchesIfNoneMatch, parseRange } from '../http/conditional.js'
+import type { AppEnv, RouteDeps } from '../http/env.js'
+import { errorResponse } from '../http/errors.js'
+import { digestParam } from '../http/params.js'
+import type { Counter } from '../metrics/registry.js'
+import { ingestBlob } from '../store/ingest.js'
+import { IMMUTABLE } from './versions.js'
+
+/** Passes chunks through (pulling only on demand, so nothing extra is queued), counting bytes sent. */
+function counted(body: ReadableStream<Uint8Array>, counter: Counter): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read()
+        if (done) return controller.close()
+        counter.inc(undefined, value.byteLength)
+        controller.enqueue(value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+}
+
+export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> {
+  const { store, limits, requireWrite, createHash } = deps
+  const r = new Hono<AppEnv>()
+
+  // Hono routes HEAD to this GET handler (and drops the body); HEAD never opens the blob.
+  r.get('/v1/blobs/:digest', async (c) => {
+    const digest = digestParam(c.req.param('digest'))
+    const info = await store.statBlob(digest)
+    if (!info) throw new FerryError('BLOB_NOT_FOUND', `blob ${digest} is not on the registry`)
+    const etag = `"${digest}"`
+    const headers: Record<string, string> = {
+      ETag: etag,
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': IMMUTABLE,
+      'Content-Type': 'application/octet-stream',
+    }
+    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers)
+    const ifRange = c.req.header('if-range')
+    const rangeHeader = ifRange === undefined || ifRange === etag ? c.req.header('range') : undefined
+    const parsed = parseRange(rangeHeader, info.size)
+    if (parsed.kind === 'unsatisfiable') {
+      const err = new FerryError(
+        'RANGE_NOT_SATISFIABLE',
+        `range "${rangeHeader}" is outside the blob's ${info.size} bytes`,
+      )
+      const res = errorResponse(c, err)
+      res.headers.set('Content-Range', `bytes */${info.size}`)
+      return res
+    }
+    const range = parsed.kind === 'range' ? parsed.range : undefined
+    const status = range ? 206 : 200
+    const length = range ? range.end - range.start + 1 : info.size
+    headers['Content-Length'] = String(length)
+    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`
+    if (c.req.method === 'HEAD') return c.body(null, status, headers)
+    const body = await store.readBlob(digest, range)
+    if (!body) throw new FerryError('BLOB_NOT_FOUND', `blob ${digest} is not on the registry`)
+    return c.body(counted(body, bytesServed), status, headers)
+  })
+
+  r.post('/v1/blobs', requireWrite, async (c) => {
+    const expected = c.req.query('digest')
+    const expectedDigest = expected === undefined ? undefined : digestParam(expected)
+    checkContentLength(c.req.raw, limits.maxBlobBytes)
+    const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() })
+    const result = await ingestBlob(store, body, {
+      maxBytes: limits.maxBlobBytes,
+      createHash,
+      signal: c.get('deadline'),
+      ...(expectedDigest === undefined ? {} : { expectedDigest }),
+    })
+    c.header('Location', `/v1/blobs/${result.digest}`)
+    return c.json(result, 201)
+  })
+
+  return r
+}

@@ -1,0 +1,4 @@
+import { createMemoryStore } from './memory.js'
+import { runStoreSuite } from './store.suite.js'
+
+runStoreSuite('memory', () => createMemoryStore())

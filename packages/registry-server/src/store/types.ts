@@ -1,0 +1,63 @@
+/**
+ * The registry's storage contract. A driver stores content-addressed blobs, per-model version
+ * manifests (create-if-absent) and aliases; fs, memory and (later) S3 drivers implement it and
+ * all pass the shared suite in `store.suite.ts`.
+ */
+import type { Manifest } from '@ferry/protocol'
+
+/** An inclusive byte range `[start, end]` of a blob. */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+export interface BlobInfo {
+  size: number
+}
+
+/**
+ * A blob being written. Bytes go to a staging place (temp file, S3 temp key) that nobody reads;
+ * `commit(digest)` moves them under their digest atomically (a no-op when the blob already exists);
+ * `abort()` discards them. The caller hashes the bytes while they stream through `writable`.
+ */
+export interface BlobUpload {
+  readonly writable: WritableStream<Uint8Array>
+  commit(digest: string): Promise<void>
+  abort(): Promise<void>
+}
+
+/** One version number held by a model: live, or deleted (a tombstone keeps its number from reuse). */
+export interface VersionSlot {
+  version: number
+  deleted: boolean
+}
+
+export interface BlobStore {
+  /** Size of a stored blob, or null when it is absent. */
+  statBlob(digest: string): Promise<BlobInfo | null>
+  /** A stored blob's bytes (or an inclusive range of them), streamed; null when absent. */
+  readBlob(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null>
+  /** Starts a staged blob write; see `BlobUpload`. */
+  beginBlobUpload(): Promise<BlobUpload>
+
+  /** Names of the models that hold at least one version slot. */
+  listModels(): Promise<string[]>
+  /** Every version slot of a model (live and deleted), ascending; empty for an unknown model. */
+  listVersions(name: string): Promise<VersionSlot[]>
+  /** A live version's manifest; null when absent or deleted. */
+  getManifest(name: string, version: number): Promise<Manifest | null>
+  /**
+   * Stores a manifest under `manifest.name`/`manifest.version` only if that slot has never been
+   * used (fs: open 'wx'; S3: `If-None-Match: *`). Returns false when the slot is taken.
+   */
+  createManifest(manifest: Manifest): Promise<boolean>
+  /** Marks a live version deleted (its number is never reused). Returns false when it was not live. */
+  deleteManifest(name: string, version: number): Promise<boolean>
+
+  /** A model's aliases (not `latest`, which is computed). */
+  getAliases(name: string): Promise<Record<string, number>>
+  /** Points an alias at a version, atomically replacing any previous target. */
+  setAlias(name: string, alias: string, version: number): Promise<void>
+  /** Removes an alias; false when it did not exist. */
+  deleteAlias(name: string, alias: string): Promise<boolean>
+}

@@ -1,0 +1,73 @@
+// Builds dist/browser/: ferry.js (classic script, global `Ferry`), ferry.mjs (ESM), ferry-worker.mjs,
+// and ONNX Runtime Web's files; prints the runtime's own JavaScript size (min+gzip, without ORT).
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const out = join(root, 'dist/browser')
+const require = createRequire(import.meta.url)
+const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm', { paths: [root] }))
+
+const ORT_FILES = [
+  'ort.webgpu.min.mjs',
+  'ort.wasm.min.mjs',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+]
+
+const common = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  target: 'es2022',
+  platform: 'browser',
+  conditions: ['@ferry/source'],
+  legalComments: 'none',
+  logLevel: 'warning',
+}
+
+await rm(out, { recursive: true, force: true })
+await mkdir(out, { recursive: true })
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/web/script.ts')],
+    format: 'iife',
+    globalName: 'Ferry',
+    outfile: join(out, 'ferry.js'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/web/module.ts')],
+    format: 'esm',
+    outfile: join(out, 'ferry.mjs'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/worker/browser-entry.ts')],
+    format: 'esm',
+    outfile: join(out, 'ferry-worker.mjs'),
+  }),
+])
+for (const f of ORT_FILES) await copyFile(join(ortDist, f), join(out, f))
+
+const size = async (f) => {
+  const b = await readFile(join(out, f))
+  return { min: b.byteLength, gz: gzipSync(b, { level: 9 }).byteLength }
+}
+const main = await size('ferry.js')
+const worker = await size('ferry-worker.mjs')
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`
+const total = main.gz + worker.gz
+console.log(`ferry.js          ${kb(main.min)} min, ${kb(main.gz)} min+gzip`)
+console.log(`ferry-worker.mjs  ${kb(worker.min)} min, ${kb(worker.gz)} min+gzip`)
+console.log(
+  `runtime's own JS (main + worker, without ONNX Runtime): ${kb(total)} min+gzip (goal <= 25 KB)${total > 25 * 1024 ? '  OVER BUDGET' : ''}`,
+)
+console.log(`wrote ${out}`)

@@ -1,0 +1,56 @@
+/**
+ * The cache's records, all small JSON: `b:<digest>` a stored blob {size, lastUsed, uses, refs: the
+ * versions using it}; `v:<name>@<version>` a cached version {digests, lastUsed, uses, pinned,
+ * superseded}; `m:<name>@<version>` its manifest; `a:<name>:<alias>` what the alias last resolved to.
+ */
+import type { VersionRef } from './types.js'
+
+/** A stored blob. Its record is written only after its bytes, so a record means complete bytes. */
+export interface BlobRecord {
+  size: number
+  lastUsed: number
+  uses: number
+  refs: string[]
+}
+
+export interface VersionRecord extends VersionRef {
+  digests: string[]
+  lastUsed: number
+  uses: number
+  pinned: boolean
+  superseded: boolean
+}
+
+/** The blob and version records, read together under the write lock. */
+export interface Snapshot {
+  blobs: Map<string, BlobRecord>
+  versions: Map<string, VersionRecord>
+}
+
+/** Record writes (value) and deletes (undefined), applied together. */
+export type Changes = Array<[string, unknown]>
+
+/** Record key prefixes: blob, version, manifest, alias. */
+export const B = 'b:'
+export const V = 'v:'
+export const M = 'm:'
+export const A = 'a:'
+
+export const vkey = (r: VersionRef) => `${r.name}@${r.version}`
+export const parseKey = (k: string | undefined): VersionRef => {
+  const at = k?.lastIndexOf('@') ?? -1
+  return at > 0
+    ? { name: k!.slice(0, at), version: Number(k!.slice(at + 1)) }
+    : { name: 'unknown', version: 0 }
+}
+export const newVersion = (r: VersionRef, now: number): VersionRecord => ({
+  name: r.name,
+  version: r.version,
+  digests: [],
+  lastUsed: now,
+  uses: 0,
+  pinned: false,
+  superseded: false,
+})
+export const strip = (m: Map<string, unknown>, prefix: string) =>
+  [...m.keys()].map((k) => k.slice(prefix.length))

@@ -1,0 +1,60 @@
+/**
+ * Turns engine events into wire events: only the schema's own fields are copied (never inputs, outputs or
+ * anything else a caller attached), numbers are clamped, strings cut, and closed sets checked, so the
+ * collector accepts the batch. Table-driven rather than schema-driven to keep valibot out of the main bundle.
+ */
+import type { BackendName, CacheEvent, LoadEvent, TelemetryEvent } from '@ferry/protocol'
+
+// The protocol's closed sets, restated: importing its constants would pull its valibot schemas into the
+// main-thread bundle. The types keep them complete; sanitize.test.ts checks they equal the protocol's.
+type Exactly<T extends string, L extends readonly T[]> = [Exclude<T, L[number]>] extends [never] ? L : never
+const list =
+  <T extends string>() =>
+  <const L extends readonly T[]>(l: Exactly<T, L>) =>
+    l
+export const BACKEND_SET = list<BackendName>()(['webgpu', 'wasm'])
+export const SOURCE_SET = list<LoadEvent['source']>()(['network', 'cache', 'memory'])
+export const ACTION_SET = list<CacheEvent['action']>()(['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'])
+
+/** Wire fields per event type; a `?` marks an optional one. */
+const FIELDS: Record<TelemetryEvent['type'], string> = {
+  inference: 'model version backend batch queueMs computeMs ok ts',
+  load: 'model version backend source bytes ms ts',
+  fallback: 'model version from to reason ts',
+  cache: 'action model version bytes? ts',
+  error: 'code model? version? ts',
+}
+const SETS: Record<string, readonly string[]> = {
+  backend: BACKEND_SET,
+  from: BACKEND_SET,
+  to: BACKEND_SET,
+  source: SOURCE_SET,
+  action: ACTION_SET,
+}
+const MAX_LENGTH: Record<string, number> = { model: 128, reason: 256, code: 64 }
+const INTEGER = new Set(['version', 'bytes', 'batch'])
+
+/** A copy of `e` holding only wire fields, or null when it cannot be made valid. */
+export function sanitizeEvent(e: TelemetryEvent): TelemetryEvent | null {
+  const fields = Object.hasOwn(FIELDS, e.type) ? FIELDS[e.type] : undefined
+  if (!fields) return null
+  const src = e as unknown as Record<string, unknown>
+  const out: Record<string, unknown> = { type: e.type }
+  for (const f of fields.split(' ')) {
+    const k = f.replace('?', '')
+    const x = src[k]
+    if (x === undefined && k !== f) continue
+    if (SETS[k]) {
+      if (!SETS[k].includes(x as string)) return null
+      out[k] = x
+    } else if (k === 'ok') out[k] = x === true
+    else if (MAX_LENGTH[k]) out[k] = typeof x === 'string' ? x.slice(0, MAX_LENGTH[k]) : ''
+    else {
+      let n = typeof x === 'number' && Number.isFinite(x) ? Math.min(Math.max(x, 0), 1e9) : 0
+      if (INTEGER.has(k)) n = Math.round(n)
+      if (k === 'batch') n = Math.min(Math.max(n, 1), 1e6)
+      out[k] = k === 'ts' ? n || Date.now() : n
+    }
+  }
+  return out as unknown as TelemetryEvent
+}

@@ -1,0 +1,110 @@
+/** ONNX tensor types ↔ JavaScript typed arrays: which array class carries each dtype, and back. */
+import type { Dtype } from '@ferry/protocol'
+
+/** Any array ONNX Runtime Web accepts as tensor data. */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[]
+
+type ArrayCtor = { name: string }
+
+const g = globalThis as { Float16Array?: ArrayCtor }
+
+/** The array classes allowed for each dtype (first one is what outputs use). */
+const ARRAYS: Record<Dtype, readonly ArrayCtor[]> = {
+  float32: [Float32Array],
+  float64: [Float64Array],
+  float16: g.Float16Array ? [Uint16Array, g.Float16Array] : [Uint16Array],
+  bfloat16: [Uint16Array],
+  int4: [Int8Array],
+  uint4: [Uint8Array],
+  int8: [Int8Array],
+  uint8: [Uint8Array, Uint8ClampedArray],
+  int16: [Int16Array],
+  uint16: [Uint16Array],
+  int32: [Int32Array],
+  uint32: [Uint32Array],
+  int64: [BigInt64Array],
+  uint64: [BigUint64Array],
+  bool: [Uint8Array],
+  string: [Array],
+}
+
+/** Every dtype name ONNX Runtime knows. */
+export const DTYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(ARRAYS))
+
+/** True when `data` may carry a tensor of `dtype`. */
+export function dataFitsDtype(data: unknown, dtype: Dtype): boolean {
+  if (dtype === 'string') return Array.isArray(data) && data.every((s) => typeof s === 'string')
+  return ARRAYS[dtype].some((c) => (data as object).constructor === c)
+}
+
+/** The name of the array class expected for `dtype`, for error messages. */
+export function expectedArrayName(dtype: Dtype): string {
+  return dtype === 'string' ? 'string[]' : ARRAYS[dtype].map((c) => c.name).join(' or ')
+}
+
+/** A short description of what was passed, for error messages. */
+export function describeData(data: unknown): string {
+  if (data === null) return 'null'
+  if (typeof data !== 'object') return typeof data
+  return (data as object).constructor?.name ?? 'object'
+}
+
+/** True for a typed array or a string array, the two shapes tensor data can take. */
+export function isTensorData(x: unknown): x is TensorData {
+  return ArrayBuffer.isView(x) ? !(x instanceof DataView) : Array.isArray(x)
+}
+
+/** Number of elements a shape holds (1 for a scalar). */
+export function elementCount(dims: readonly number[]): number {
+  let n = 1
+  for (const d of dims) n *= d
+  return n
+}
+
+/** Wraps a JavaScript scalar as one-element tensor data of `dtype`, or null when it does not fit. */
+export function scalarData(value: unknown, dtype: Dtype): TensorData | null {
+  switch (dtype) {
+    case 'int64':
+      return typeof value === 'bigint' || Number.isInteger(value)
+        ? BigInt64Array.of(BigInt(value as number))
+        : null
+    case 'uint64':
+      return typeof value === 'bigint' || Number.isInteger(value)
+        ? BigUint64Array.of(BigInt(value as number))
+        : null
+    case 'bool':
+      return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : null
+    case 'string':
+      return typeof value === 'string' ? [value] : null
+    case 'float32':
+      return typeof value === 'number' ? Float32Array.of(value) : null
+    case 'float64':
+      return typeof value === 'number' ? Float64Array.of(value) : null
+    case 'int32':
+      return Number.isInteger(value) ? Int32Array.of(value as number) : null
+    case 'int16':
+      return Number.isInteger(value) ? Int16Array.of(value as number) : null
+    case 'int8':
+      return Number.isInteger(value) ? Int8Array.of(value as number) : null
+    case 'uint32':
+      return Number.isInteger(value) ? Uint32Array.of(value as number) : null
+    case 'uint16':
+      return Number.isInteger(value) ? Uint16Array.of(value as number) : null
+    case 'uint8':
+      return Number.isInteger(value) ? Uint8Array.of(value as number) : null
+    default:
+      return null
+  }
+}

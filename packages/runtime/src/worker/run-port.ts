@@ -1,0 +1,102 @@
+/**
+ * The hot path between the page and the worker: `run` calls, aborts and engine events travel on one
+ * dedicated MessagePort as bare messages, without Comlink's per-call bookkeeping (measured: Comlink
+ * added ~0.15 ms per call over a 0.03 ms postMessage round trip). Everything else stays on Comlink.
+ * Events ride on the next run's answer (so a run's `inference` event arrives with its result, before
+ * the page can go away), or on their own message at the next macrotask when no answer is due.
+ */
+import type { TelemetryEvent } from '@ferry/protocol'
+import type { EngineApi, Inputs, RunResult } from '../engine/types.js'
+import { buffersOf, toWire } from '../engine/wire.js'
+
+type ToWorker = { id: number; handle: number; inputs: Inputs; callId?: number } | { abort: number }
+type ToPage =
+  | { id: number; r: RunResult; ev?: TelemetryEvent[] }
+  | { id: number; e: { code: string; message: string }; ev?: TelemetryEvent[] }
+  | { ev: TelemetryEvent[] }
+  | { bye: true }
+
+/**
+ * Worker side: serves runs from `engine` on `port`. Returns the event sink that posts to the page, and
+ * `bye()`, which tells the page that nothing follows (sent after the engine flushed its last events).
+ */
+export function serveRuns(
+  port: MessagePort,
+  engine: () => EngineApi,
+): { emit: (events: TelemetryEvent[]) => void; bye: () => void } {
+  let events: TelemetryEvent[] = []
+  let scheduled = false
+  const take = () => {
+    const ev = events
+    events = []
+    return ev.length > 0 ? { ev } : {}
+  }
+  const flush = () => {
+    scheduled = false
+    if (events.length > 0) post(take() as ToPage)
+  }
+  const post = (m: ToPage, transfer: Transferable[] = []) => port.postMessage(m, transfer)
+  port.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
+    if ('abort' in data) return engine().abort(data.abort)
+    try {
+      const r = await engine().run(data.handle, data.inputs, data.callId)
+      post({ id: data.id, r, ...take() }, buffersOf(r.outputs))
+    } catch (err) {
+      post({ id: data.id, e: toWire(err), ...take() })
+    }
+  }
+  return {
+    emit: (ev) => {
+      events.push(...ev)
+      if (scheduled) return
+      scheduled = true
+      setTimeout(flush, 0)
+    },
+    bye: () => {
+      flush()
+      post({ bye: true })
+      port.close()
+    },
+  }
+}
+
+/** Page side: `run`/`abort` over `port`, and engine events handed to `sink`. */
+export function runClient(port: MessagePort, sink: (events: TelemetryEvent[]) => void) {
+  let next = 1
+  const pending = new Map<number, { resolve(r: RunResult): void; reject(e: unknown): void }>()
+  let bye: () => void = () => {}
+  const closed = new Promise<void>((resolve) => {
+    bye = resolve
+  })
+  port.onmessage = ({ data }: MessageEvent<ToPage>) => {
+    if ('ev' in data && data.ev) sink(data.ev)
+    if (!('id' in data)) {
+      if (!('bye' in data)) return
+      port.close()
+      return bye()
+    }
+    const p = pending.get(data.id)
+    pending.delete(data.id)
+    if ('r' in data) p?.resolve(data.r)
+    else p?.reject(data.e)
+  }
+  return {
+    run(handle: number, inputs: Inputs, callId?: number, transfer?: Transferable[]): Promise<RunResult> {
+      const id = next++
+      return new Promise<RunResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        port.postMessage({ id, handle, inputs, ...(callId === undefined ? {} : { callId }) }, transfer ?? [])
+      })
+    },
+    abort(callId: number): void {
+      port.postMessage({ abort: callId })
+    },
+    /** Resolves once the worker said bye (its last events have arrived), or after `ms`. */
+    async closed(ms = 1000): Promise<void> {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, ms)))])
+      clearTimeout(timer)
+      port.close()
+    },
+  }
+}
