@@ -12,11 +12,14 @@ import { fileURLToPath } from 'node:url'
 import { createFsStore, serve } from '@ferry/registry-server/node'
 import { build } from 'esbuild'
 import { chromium } from 'playwright-core'
+import { ferryLoadRows } from './lib/ferry-load.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // FERRY_BENCH_RUNTIME_DIR: measure another build of the runtime (for the ferry.load rows).
 const runtimeDist = process.env.FERRY_BENCH_RUNTIME_DIR ?? join(root, 'packages/runtime/dist/browser')
+// FERRY_BENCH_BEFORE_DIR: another build (say, the last commit's) whose ferry.load rows run in the same run.
+const beforeDist = process.env.FERRY_BENCH_BEFORE_DIR
 const REPS = Number(process.env.FERRY_BENCH_REPS ?? 5)
 const N = 4096 // 4096×4096 float32 weights: 64 MiB
 
@@ -53,7 +56,7 @@ const pub = await fetch(`${regUrl}/v1/models/bench-64m/versions`, {
 })
 if (!pub.ok) throw new Error(`publish: ${pub.status} ${await pub.text()}`)
 const { version } = await pub.json()
-await publishTiny()
+const tinyDigest = await publishTiny()
 
 /** A 4×4 MLP under `bench-tiny`: loading it first starts the runtime's worker and ONNX Runtime. */
 async function publishTiny() {
@@ -73,6 +76,7 @@ async function publishTiny() {
     }),
   })
   if (!r.ok) throw new Error(`publish tiny: ${r.status}`)
+  return d
 }
 // The ferry.load rows need a build whose default cache is IndexedDB (its database name is in the bundle).
 const persistentRuntime = (await readFile(join(runtimeDist, 'ferry-worker.mjs'), 'utf8')).includes(
@@ -103,12 +107,15 @@ const site = http.createServer((req, res) => {
   }
   if (p === '/bench/index.html' || p === '/bench/ferry.html') {
     res.writeHead(200, { 'content-type': 'text/html' })
-    const script = p.endsWith('ferry.html') ? '<script src="/runtime/ferry.js"></script>' : ''
+    // ferry.html?build=before: the page of the build to compare with (FERRY_BENCH_BEFORE_DIR).
+    const build = new URL(req.url, 'http://x').searchParams.get('build') === 'before' ? 'before' : 'runtime'
+    const script = p.endsWith('ferry.html') ? `<script src="/${build}/ferry.js"></script>` : ''
     return res.end(`<!doctype html><meta charset="utf-8"><title>cache bench</title>${script}`)
   }
-  if (p.startsWith('/runtime/') && !p.includes('..')) {
+  const dir = p.startsWith('/runtime/') ? runtimeDist : p.startsWith('/before/') ? beforeDist : undefined
+  if (dir && !p.includes('..')) {
     const type = p.endsWith('.wasm') ? 'application/wasm' : 'text/javascript'
-    const s = createReadStream(join(runtimeDist, p.slice('/runtime/'.length)))
+    const s = createReadStream(join(dir, p.slice(p.indexOf('/', 1) + 1)))
     s.on('error', () => res.writeHead(404).end())
     s.on('open', () => res.writeHead(200, { 'content-type': type }))
     return s.pipe(res)
@@ -129,146 +136,123 @@ const browser = await chromium.launch({
   ],
 })
 try {
-  const page = await (await browser.newContext()).newPage()
-  await page.goto(`${origin}/bench/index.html`)
-  const r = await page.evaluate(
-    async ({ blobUrl, digest, version, reps }) => {
-      const ort = await import('/runtime/ort.wasm.min.mjs')
-      ort.env.wasm.wasmPaths = '/runtime/'
-      ort.env.wasm.numThreads = 1
-      const { createCache, createIndexedDBDriver } = await import('/bench/cache.mjs')
-      const owner = { name: 'bench-64m', version }
-      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-      const time = async (fn) => {
-        const t0 = performance.now()
-        await fn()
-        return performance.now() - t0
-      }
-      const create = async (bytes) => (await ort.InferenceSession.create(bytes)).release()
-      const download = async () =>
-        new Uint8Array(await (await fetch(blobUrl, { cache: 'no-store' })).arrayBuffer())
-      const sha = async (bytes) => {
-        const h = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-        return `sha256:${[...h].map((b) => b.toString(16).padStart(2, '0')).join('')}`
-      }
-      const cache = (verify) =>
-        createCache(createIndexedDBDriver({ name: 'ferry-bench' }), { verify, maxBytes: 1 << 30 })
-
-      const inMemory = await download()
-      await create(inMemory) // warm up ORT's wasm
-      await cache('never').clear()
-      if (!(await cache('never').put(digest, inMemory, owner))) throw new Error('could not store the model')
-
-      const rows = {
-        create: [],
-        verified: [],
-        overlapped: [],
-        unverified: [],
-        read: [],
-        hash: [],
-        plain: [],
-        cold: [],
-        coldStoreAfter: [],
-      }
-      for (let i = 0; i < reps; i++) {
-        rows.create.push(await time(() => create(inMemory)))
-        // A new cache object is a new session: 'first-read' checks the digest on this read.
-        rows.verified.push(await time(async () => create(await cache('first-read').get(digest, owner))))
-        // read(): the digest check runs while the session is created; both must finish.
-        rows.overlapped.push(
-          await time(async () => {
-            const r = await cache('first-read').read(digest, owner)
-            const [, ok] = await Promise.all([create(r.bytes), r.verified])
-            if (!ok) throw new Error('corrupt')
-          }),
-        )
-        rows.unverified.push(await time(async () => create(await cache('never').get(digest, owner))))
-        rows.read.push(await time(() => cache('never').get(digest, owner)))
-        rows.hash.push(await time(() => sha(inMemory)))
-        rows.plain.push(await time(async () => create(await download())))
-        // Cold: download, check the digest, store in IndexedDB while the session is created.
-        await cache('never').delete('bench-64m')
-        let stored
-        rows.cold.push(
-          await time(async () => {
-            const bytes = await download()
-            if ((await sha(bytes)) !== digest) throw new Error('digest mismatch')
-            stored = cache('never').put(digest, bytes, owner)
-            await create(bytes)
-          }),
-        )
-        const t0 = performance.now()
-        if (!(await stored)) throw new Error('cold load did not store')
-        rows.coldStoreAfter.push(performance.now() - t0)
-      }
-      return Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]))
-    },
-    { blobUrl: `${regUrl}/v1/blobs/${digest}`, digest, version, reps: REPS },
-  )
-
+  // FERRY_BENCH_PART=ferry: only the ferry.load rows (the cache module's rows take as long again).
   const ms = (x) => `${x.toFixed(1)} ms`.padStart(11)
   const row = (label, value, base, goal) =>
     console.log(
       `${label.padEnd(58)}${ms(value)}${ms(base)}${(value / base).toFixed(3).padStart(8)}${goal ? `  (goal ≤ ${goal})` : ''}`,
     )
-  console.log(
-    `cache-load: 64 MiB model (${(model.byteLength / 2 ** 20).toFixed(1)} MiB), WASM, median of ${REPS}`,
-  )
-  console.log(
-    `${'measure'.padEnd(58)}${'value'.padStart(11)}${'baseline'.padStart(11)}${'ratio'.padStart(8)}`,
-  )
-  row('cached load, digest checked (IndexedDB -> ready session)', r.verified, r.create, '1.15')
-  row('cached load, digest check overlapped with create (read())', r.overlapped, r.create, '1.15')
-  row('cached load, no digest check (same session re-load)', r.unverified, r.create, '1.15')
-  row('cold load: registry fetch + sha256 + create || store', r.cold, r.plain, '1.10')
-  console.log('')
-  console.log(`create from bytes in memory          ${ms(r.create)}`)
-  console.log(`IndexedDB read of the 64 MiB blob    ${ms(r.read)}`)
-  console.log(`sha256 of 64 MiB (crypto.subtle)     ${ms(r.hash)}`)
-  console.log(`plain fetch + create                 ${ms(r.plain)}`)
-  console.log(`store finishing after the cold load  ${ms(r.coldStoreAfter)}`)
+  if (process.env.FERRY_BENCH_PART !== 'ferry') {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${origin}/bench/index.html`)
+    const r = await page.evaluate(
+      async ({ blobUrl, digest, version, reps }) => {
+        const ort = await import('/runtime/ort.wasm.min.mjs')
+        ort.env.wasm.wasmPaths = '/runtime/'
+        ort.env.wasm.numThreads = 1
+        const { createCache, createIndexedDBDriver } = await import('/bench/cache.mjs')
+        const owner = { name: 'bench-64m', version }
+        const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+        const time = async (fn) => {
+          const t0 = performance.now()
+          await fn()
+          return performance.now() - t0
+        }
+        const create = async (bytes) => (await ort.InferenceSession.create(bytes)).release()
+        const download = async () =>
+          new Uint8Array(await (await fetch(blobUrl, { cache: 'no-store' })).arrayBuffer())
+        const sha = async (bytes) => {
+          const h = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+          return `sha256:${[...h].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+        }
+        const cache = (verify) =>
+          createCache(createIndexedDBDriver({ name: 'ferry-bench' }), { verify, maxBytes: 1 << 30 })
 
-  console.log('')
+        const inMemory = await download()
+        await create(inMemory) // warm up ORT's wasm
+        await cache('never').clear()
+        if (!(await cache('never').put(digest, inMemory, owner))) throw new Error('could not store the model')
+
+        const rows = {
+          create: [],
+          verified: [],
+          overlapped: [],
+          unverified: [],
+          read: [],
+          hash: [],
+          plain: [],
+          cold: [],
+          coldStoreAfter: [],
+        }
+        for (let i = 0; i < reps; i++) {
+          rows.create.push(await time(() => create(inMemory)))
+          // A new cache object is a new session: 'first-read' checks the digest on this read.
+          rows.verified.push(await time(async () => create(await cache('first-read').get(digest, owner))))
+          // read(): the digest check runs while the session is created; both must finish.
+          rows.overlapped.push(
+            await time(async () => {
+              const r = await cache('first-read').read(digest, owner)
+              const [, ok] = await Promise.all([create(r.bytes), r.verified])
+              if (!ok) throw new Error('corrupt')
+            }),
+          )
+          rows.unverified.push(await time(async () => create(await cache('never').get(digest, owner))))
+          rows.read.push(await time(() => cache('never').get(digest, owner)))
+          rows.hash.push(await time(() => sha(inMemory)))
+          rows.plain.push(await time(async () => create(await download())))
+          // Cold: download, check the digest, store in IndexedDB while the session is created.
+          await cache('never').delete('bench-64m')
+          let stored
+          rows.cold.push(
+            await time(async () => {
+              const bytes = await download()
+              if ((await sha(bytes)) !== digest) throw new Error('digest mismatch')
+              stored = cache('never').put(digest, bytes, owner)
+              await create(bytes)
+            }),
+          )
+          const t0 = performance.now()
+          if (!(await stored)) throw new Error('cold load did not store')
+          rows.coldStoreAfter.push(performance.now() - t0)
+        }
+        return Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]))
+      },
+      { blobUrl: `${regUrl}/v1/blobs/${digest}`, digest, version, reps: REPS },
+    )
+
+    console.log(
+      `cache-load: 64 MiB model (${(model.byteLength / 2 ** 20).toFixed(1)} MiB), WASM, median of ${REPS}`,
+    )
+    console.log(
+      `${'measure'.padEnd(58)}${'value'.padStart(11)}${'baseline'.padStart(11)}${'ratio'.padStart(8)}`,
+    )
+    row('cached load, digest checked (IndexedDB -> ready session)', r.verified, r.create, '1.15')
+    row('cached load, digest check overlapped with create (read())', r.overlapped, r.create, '1.15')
+    row('cached load, no digest check (same session re-load)', r.unverified, r.create, '1.15')
+    row('cold load: registry fetch + sha256 + create || store', r.cold, r.plain, '1.10')
+    console.log('')
+    console.log(`create from bytes in memory          ${ms(r.create)}`)
+    console.log(`IndexedDB read of the 64 MiB blob    ${ms(r.read)}`)
+    console.log(`sha256 of 64 MiB (crypto.subtle)     ${ms(r.hash)}`)
+    console.log(`plain fetch + create                 ${ms(r.plain)}`)
+    console.log(`store finishing after the cold load  ${ms(r.coldStoreAfter)}`)
+
+    console.log('')
+  }
   if (!persistentRuntime) {
     console.log('ferry.load rows skipped: this runtime build does not keep bytes in IndexedDB by default yet')
   } else {
-    // The whole runtime: a fresh context (empty HTTP cache and IndexedDB) per cold load, then a reload
-    // of the page in that context for the cached load. The worker and ORT are warmed on a tiny model.
-    const load = (pg) =>
-      pg.evaluate(
-        async ({ registry, version }) => {
-          const ferry = Ferry.createRuntime({ registry, cache: { maxBytes: 1 << 30 }, telemetry: false })
-          let source
-          ferry.on('event', (e) => {
-            if (e.type === 'load' && e.model === 'bench-64m') source = e.source
-          })
-          await (await ferry.load('bench-tiny')).unload()
-          const t0 = performance.now()
-          await ferry.load('bench-64m', { version })
-          const ms = performance.now() - t0
-          await ferry.close()
-          return { ms, source }
-        },
-        { registry: regUrl, version },
-      )
-    const cold = []
-    const cached = []
-    for (let i = 0; i < REPS; i++) {
-      const ctx = await browser.newContext()
-      const pg = await ctx.newPage()
-      await pg.goto(`${origin}/bench/ferry.html`)
-      const c = await load(pg)
-      await pg.goto(`${origin}/bench/ferry.html`)
-      const w = await load(pg)
-      if (c.source !== 'network' || w.source !== 'cache') throw new Error(`sources ${c.source}, ${w.source}`)
-      cold.push(c.ms)
-      cached.push(w.ms)
-      await ctx.close()
-    }
-    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-    console.log('the runtime end to end (engine in its worker, IndexedDB default cache, digest checked):')
-    row('ferry.load from the cache after a reload', med(cached), r.create, '1.15')
-    row('ferry.load cold over the loopback registry', med(cold), r.plain, '1.10')
+    await ferryLoadRows({
+      browser,
+      origin,
+      registry: regUrl,
+      digest,
+      tinyDigest,
+      version,
+      reps: REPS,
+      before: !!beforeDist,
+      row,
+    })
   }
 } finally {
   await browser.close()

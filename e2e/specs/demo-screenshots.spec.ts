@@ -60,6 +60,7 @@ async function fill(page: Page, site: string, registry: string, ocr: boolean): P
     await page.locator('#ocr-run').click()
     await expect(page.locator('#ocr-status')).toContainText('text regions found', { timeout: 110_000 })
   }
+  await page.locator('#latency-model').selectOption('digits')
   await page.evaluate(() => window.scrollTo(0, 0))
 }
 

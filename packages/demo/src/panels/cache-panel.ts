@@ -58,6 +58,8 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
   /** What the table showed last, and what left it by the visitor's hand or a logged event since. */
   let shown = new Set<string>()
   const gone = new Set<string>()
+  /** Evictions this panel noticed itself; the runtime's own event for them is then not logged twice. */
+  const noticed = new Set<string>()
   let refreshing: Promise<void> | null = null
   async function refresh(): Promise<void> {
     refreshing ??= doRefresh().finally(() => {
@@ -74,7 +76,11 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
     if (!entries) return
     // Versions that vanished without the visitor deleting them were evicted (the runtime may also say so).
     const now = new Set(entries.map((e) => `${e.name} v${e.version}`))
-    for (const key of shown) if (!now.has(key) && !gone.has(key)) note(`evicted ${key}`, 'cache-evict')
+    for (const key of shown)
+      if (!now.has(key) && !gone.has(key)) {
+        noticed.add(key)
+        note(`evicted ${key}`, 'cache-evict')
+      }
     shown = now
     gone.clear()
     if (est) {
@@ -163,7 +169,11 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
   function logEvent(e: TelemetryEvent): void {
     if (e.type !== 'cache') return
     if (e.action === 'evict' || e.action === 'store' || e.action === 'corrupt' || e.action === 'quota') {
-      if (e.action === 'evict') gone.add(`${e.model} v${e.version}`)
+      const key = `${e.model} v${e.version}`
+      if (e.action === 'evict') {
+        gone.add(key)
+        if (noticed.delete(key)) return
+      }
       const size = e.bytes !== undefined ? ` (${formatBytes(e.bytes)})` : ''
       note(`${e.action} ${e.model} v${e.version}${size}`, `cache-${e.action}`, e.ts)
     }

@@ -13,7 +13,7 @@ import { validateInputs } from '../tensors/validate.js'
 import { createDefaultCache } from './default-cache.js'
 import { GpuState } from './gpu.js'
 import { LiveModel, type ModelHost } from './live-model.js'
-import { fetchFiles } from './loader.js'
+import { loadFiles } from './loader.js'
 import { pickSessionsToRelease } from './session-budget.js'
 import type { EngineApi, EngineConfig, EngineDeps, ModelInfo, SessionStat } from './types.js'
 
@@ -51,6 +51,10 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
   const calls = new Map<number, AbortController>()
   const partials = new Map<string, PartialDownload>()
   const suspect = new Set<string>()
+  const storing = new Set<Promise<unknown>>()
+  /** Waits for background stores, so cache calls (and close) see what loads stored. */
+  const stored = () => Promise.all(storing)
+  const fetchOpts = { partials, suspect, storing, emit }
   let nextHandle = 1
   let closed = false
 
@@ -63,14 +67,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
       flavor ??= gpuWanted ? gpu.check().then((p) => (p.ok ? 'webgpu' : 'wasm')) : Promise.resolve('wasm')
       return flavor.then((f) => ortHost.module(f))
     },
-    async files(manifest) {
-      const release = cache.retain({ name: manifest.name, version: manifest.version })
-      try {
-        return (await fetchFiles(ctx, manifest, { partials, suspect, emit })).bytes
-      } finally {
-        release()
-      }
-    },
+    files: (manifest) => loadFiles(ctx, manifest, fetchOpts, async (b) => b).then((r) => r.value),
     onFallback(m, f, to) {
       emit({
         type: 'fallback',
@@ -153,27 +150,22 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
               const m = new LiveModel(m0, backendOrder(m0, config.backends, req.backend), host)
               // The version's bytes are protected from eviction (here and in other tabs' plans) only while
               // this load needs them; once the session lives, they may go and a re-creation refetches.
-              const release = cache.retain({ name: m0.name, version: m0.version })
-              try {
-                const fetched = await fetchFiles(ctx, m0, {
-                  signal: ac.signal,
-                  partials,
-                  suspect,
-                  emit,
-                  ...(onProgress ? { onProgress } : {}),
-                })
-                const total = m.bytes
-                onProgress?.({ phase: 'compiling', loaded: total, total })
-                await m.create(fetched.bytes)
-                if (closed) {
-                  await m.release()
-                  throw new FerryError('RUNTIME_CLOSED', 'the runtime was closed during the load')
-                }
-                models.set(key, m)
-                return { model: m, source: fetched.source }
-              } finally {
-                release()
+              const { source } = await loadFiles(
+                ctx,
+                m0,
+                { ...fetchOpts, signal: ac.signal, onProgress },
+                async (bytes) => {
+                  onProgress?.({ phase: 'compiling', loaded: m.bytes, total: m.bytes })
+                  await m.create(bytes)
+                },
+                () => m.release(),
+              )
+              if (closed) {
+                await m.release()
+                throw new FerryError('RUNTIME_CLOSED', 'the runtime was closed during the load')
               }
+              models.set(key, m)
+              return { model: m, source }
             })()
             loading.set(key, pending)
             pending.then(
@@ -259,6 +251,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
     },
 
     async cache(op: string, name?: string, version?: number): Promise<never> {
+      await stored()
       const r = await (async () => {
         switch (op) {
           case 'list': {
@@ -298,6 +291,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
       )
       models.clear()
       handles.clear()
+      await stored()
     },
   }
 }

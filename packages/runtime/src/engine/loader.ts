@@ -1,34 +1,42 @@
-/** Gets a version's files: from the bytes cache when there, else from the registry, verified, then cached. */
+/**
+ * Gets a version's files (from the bytes cache, else from the registry, verified) and hands them to the
+ * caller's session creation as early as is safe; downloaded files are cached in the background.
+ */
 import { FerryError, type FileEntry, type Manifest, type TelemetryEvent } from '@ferry/protocol'
 import { totalSize } from '../registry-client/check-manifest.js'
 import { downloadBlob, type PartialDownload, verifyDigest } from '../registry-client/download.js'
 import type { RegistryContext } from '../registry-client/resolve.js'
 import type { Progress } from './types.js'
 
-export interface FetchedFiles {
-  bytes: Map<string, Uint8Array>
-  /** `cache` when nothing had to be downloaded. */
-  source: 'cache' | 'network'
-  downloaded: number
-}
-
 export interface FetchOptions {
-  signal?: AbortSignal
-  onProgress?: (p: Progress) => void
+  signal?: AbortSignal | undefined
+  onProgress?: ((p: Progress) => void) | undefined
   partials: Map<string, PartialDownload>
   /** Digests whose bytes once failed verification: fetched again past the HTTP cache. */
   suspect: Set<string>
+  /** Background stores in flight; a load waits for them before it reads the cache. */
+  storing: Set<Promise<unknown>>
   emit: (e: TelemetryEvent) => void
 }
 
-/** Fetches every file of `manifest` (by path), reporting progress across all of them. */
-export async function fetchFiles(
+/**
+ * Fetches `manifest`'s files and calls `use` with them (by path). Bytes from the registry reach `use`
+ * only once their sha256 matched. Cached bytes reach it while the cache checks their digest: this
+ * resolves only once that check passed; if it fails, `undo` discards what `use` made and the files are
+ * fetched again (the cache dropped them). The version stays retained until its background store settles.
+ */
+export async function loadFiles<T>(
   ctx: RegistryContext,
   manifest: Manifest,
   opts: FetchOptions,
-): Promise<FetchedFiles> {
-  const total = totalSize(manifest)
+  use: (bytes: Map<string, Uint8Array>) => Promise<T>,
+  undo?: (made: T) => Promise<void>,
+): Promise<{ value: T; source: 'cache' | 'network' }> {
+  const { cache } = ctx
   const owner = { name: manifest.name, version: manifest.version }
+  const total = totalSize(manifest)
+  const release = cache.retain(owner)
+  let stored: Promise<unknown> = Promise.resolve()
   let loaded = 0
   let lastReport = 0
   const report = (phase: Progress['phase'], force = true) => {
@@ -37,55 +45,86 @@ export async function fetchFiles(
     lastReport = now
     opts.onProgress?.({ phase, loaded, total })
   }
-  report('downloading')
-  const fromNetwork: FileEntry[] = []
-  const bytes = new Map<string, Uint8Array>()
-  await Promise.all(
-    manifest.files.map(async (file) => {
+  try {
+    for (let attempt = 0; ; attempt++) {
+      loaded = 0
+      report('downloading')
+      await Promise.all(opts.storing)
       if (opts.signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
-      const cached = await ctx.cache.get(file.digest, owner)
-      if (cached) {
-        loaded += file.size
-        bytes.set(file.path, cached)
-        report('downloading', false)
-        return
+      const fromNetwork: FileEntry[] = []
+      const bytes = new Map<string, Uint8Array>()
+      const checks: Promise<boolean>[] = []
+      await Promise.all(
+        manifest.files.map(async (file) => {
+          // A second attempt follows a failed check of cached bytes: it goes to the registry.
+          const r = attempt
+            ? null
+            : cache.read
+              ? await cache.read(file.digest, owner)
+              : { bytes: await cache.get(file.digest, owner), verified: Promise.resolve(true) }
+          if (r?.bytes) {
+            loaded += file.size
+            bytes.set(file.path, r.bytes)
+            checks.push(r.verified)
+            return report('downloading', false)
+          }
+          const got = await downloadBlob(ctx, file, {
+            signal: opts.signal,
+            partials: opts.partials,
+            reload: opts.suspect.has(file.digest),
+            onBytes: (d) => {
+              loaded += d
+              report('downloading', false)
+            },
+          })
+          bytes.set(file.path, got)
+          fromNetwork.push(file)
+        }),
+      )
+      report('downloading')
+      if (fromNetwork.length > 0) report('verifying')
+      // Network bytes are never handed to ONNX Runtime unverified.
+      await Promise.all(
+        fromNetwork.map((file) =>
+          verifyDigest(file, bytes.get(file.path) as Uint8Array).then(
+            () => opts.suspect.delete(file.digest),
+            (err) => {
+              opts.suspect.add(file.digest)
+              throw err
+            },
+          ),
+        ),
+      )
+      const made = use(bytes)
+      made.catch(() => {})
+      if (!(await Promise.all(checks)).every(Boolean)) {
+        await made.then(undo, () => {})
+        continue
       }
-      const got = await downloadBlob(ctx, file, {
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        partials: opts.partials,
-        reload: opts.suspect.has(file.digest),
-        onBytes: (d) => {
-          loaded += d
-          report('downloading', false)
-        },
-      })
-      bytes.set(file.path, got)
-      fromNetwork.push(file)
-    }),
-  )
-  report('downloading')
-  if (fromNetwork.length > 0) report('verifying')
-  let downloaded = 0
-  for (const file of fromNetwork) {
-    const b = bytes.get(file.path) as Uint8Array
-    try {
-      await verifyDigest(file, b)
-    } catch (err) {
-      opts.suspect.add(file.digest)
-      throw err
+      const value = await made
+      const event = (action: 'hit' | 'miss' | 'store', bytes: number) =>
+        opts.emit({ type: 'cache', action, model: owner.name, version: owner.version, bytes, ts: Date.now() })
+      if (fromNetwork.length === 0) {
+        event('hit', total)
+        return { value, source: 'cache' }
+      }
+      event(
+        'miss',
+        fromNetwork.reduce((n, f) => n + f.size, 0),
+      )
+      // Stored in the background (the cache serializes writes anyway); 'store' once all are kept.
+      const kept = (async () => {
+        let k = 0
+        for (const f of fromNetwork)
+          if (await cache.put(f.digest, bytes.get(f.path) as Uint8Array, owner).catch(() => false))
+            k += f.size
+        if (k) event('store', k)
+      })()
+      opts.storing.add(kept)
+      stored = kept.finally(() => opts.storing.delete(kept))
+      return { value, source: 'network' }
     }
-    opts.suspect.delete(file.digest)
-    downloaded += file.size
+  } finally {
+    void stored.finally(release)
   }
-  const ts = Date.now()
-  const ev = { model: manifest.name, version: manifest.version }
-  if (fromNetwork.length === 0) opts.emit({ type: 'cache', action: 'hit', ...ev, bytes: total, ts })
-  else {
-    opts.emit({ type: 'cache', action: 'miss', ...ev, bytes: downloaded, ts })
-    let stored = 0
-    for (const file of fromNetwork)
-      if (await ctx.cache.put(file.digest, bytes.get(file.path) as Uint8Array, owner)) stored += file.size
-    if (stored > 0) opts.emit({ type: 'cache', action: 'store', ...ev, bytes: stored, ts: Date.now() })
-  }
-  return { bytes, source: fromNetwork.length === 0 ? 'cache' : 'network', downloaded }
 }

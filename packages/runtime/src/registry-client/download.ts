@@ -1,5 +1,6 @@
 /** Downloads a blob by digest as a stream into one buffer, resuming with `Range` after a broken transfer. */
-import { digestHex, FerryError, type FileEntry, paths } from '@ferry/protocol'
+import { FerryError, type FileEntry, paths } from '@ferry/protocol'
+import { matchesDigest } from '../cache/core.js'
 import { errorFromResponse, type RegistryContext, registryFetch } from './resolve.js'
 
 /** Bytes of an interrupted download, kept so the next attempt (even a later load) resumes. */
@@ -9,7 +10,7 @@ export interface PartialDownload {
 }
 
 export interface DownloadOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Called with each change in bytes held (negative when a server ignored `Range` and we restart). */
   onBytes?: (delta: number) => void
   /** Interrupted downloads by digest; shared across loads. */
@@ -18,11 +19,6 @@ export interface DownloadOptions {
   retries?: number
   /** Bypass the HTTP cache (after these bytes once failed verification, the cached copy is suspect). */
   reload?: boolean
-}
-
-const contentRangeStart = (h: string | null) => {
-  const m = /^bytes (\d+)-/.exec(h ?? '')
-  return m ? Number(m[1]) : -1
 }
 
 /** Fetches `file`'s bytes (unverified: call `verifyDigest`). */
@@ -49,22 +45,20 @@ export async function downloadBlob(
         { cause: lastError },
       )
     }
-    const headers: Record<string, string> = loaded > 0 ? { range: `bytes=${loaded}-` } : {}
-    const init: RequestInit = {
-      headers,
-      ...(signal ? { signal } : {}),
-      ...(opts.reload ? { cache: 'reload' } : {}),
-    }
     let res: Response
     try {
-      res = await registryFetch(ctx, paths.blob(file.digest), init)
+      res = await registryFetch(ctx, paths.blob(file.digest), {
+        headers: loaded > 0 ? { range: `bytes=${loaded}-` } : {},
+        signal: signal ?? null,
+        ...(opts.reload ? { cache: 'reload' } : {}),
+      })
     } catch (err) {
       if ((err as FerryError).code === 'ABORTED') throw err
       failures++
       lastError = err
       continue
     }
-    if (res.status === 206 && contentRangeStart(res.headers.get('content-range')) !== loaded) {
+    if (res.status === 206 && !res.headers.get('content-range')?.startsWith(`bytes ${loaded}-`)) {
       await res.body?.cancel()
       throw new FerryError(
         'REGISTRY_ERROR',
@@ -77,13 +71,8 @@ export async function downloadBlob(
     } else if (res.status !== 206 && res.status !== 200) {
       throw await errorFromResponse(res)
     }
-    if (!res.body) {
-      failures++
-      lastError = new Error('empty body')
-      continue
-    }
-    const reader = res.body.getReader()
     try {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
       for (;;) {
         const { done, value } = await reader.read()
         if (done) break
@@ -96,11 +85,7 @@ export async function downloadBlob(
         loaded += value.byteLength
         onBytes(value.byteLength)
       }
-      lastError = null
-      if (loaded < file.size) {
-        failures++
-        lastError = new Error(`body ended at ${loaded}/${file.size} bytes`)
-      }
+      if (loaded < file.size) throw new Error('the body ended early')
     } catch (err) {
       if ((err as FerryError).code === 'INTEGRITY_MISMATCH') throw err
       if (signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
@@ -110,20 +95,11 @@ export async function downloadBlob(
   }
 }
 
-/** Hex SHA-256 of `bytes` (crypto.subtle). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
-  let s = ''
-  for (const b of d) s += b.toString(16).padStart(2, '0')
-  return s
-}
-
 /** Throws INTEGRITY_MISMATCH unless `bytes` hash to `file.digest`; such bytes are never run. */
 export async function verifyDigest(file: FileEntry, bytes: Uint8Array): Promise<void> {
-  const got = await sha256Hex(bytes)
-  if (bytes.byteLength !== file.size || got !== digestHex(file.digest))
+  if (bytes.byteLength !== file.size || !(await matchesDigest(bytes, file.digest)))
     throw new FerryError(
       'INTEGRITY_MISMATCH',
-      `${file.path}: expected ${file.digest} (${file.size} bytes), got sha256:${got} (${bytes.byteLength} bytes)`,
+      `${file.path} (${bytes.byteLength} bytes) does not match ${file.digest}`,
     )
 }
