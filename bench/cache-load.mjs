@@ -2,6 +2,11 @@
 // to a ready session ÷ InferenceSession.create from bytes already in memory (goal ≤ 1.15), and a cold
 // load over a loopback registry ÷ a plain fetch of the same bytes + create (goal ≤ 1.10). Also prints
 // what the digest check on read costs. All ratios against baselines measured in the same page.
+// Two parts: the cache module alone (repeated creates in one page: ORT's heap is already grown), then
+// the real ferry.load path (lib/ferry-load.mjs: a fresh worker per page, so its baselines are the first
+// 64 MiB create in a fresh worker, which costs about 3× a repeated one). Env: FERRY_BENCH_REPS,
+// FERRY_BENCH_PART=ferry (ferry.load rows only), FERRY_BENCH_RUNTIME_DIR, FERRY_BENCH_BEFORE_DIR (a
+// second build measured in the same run, with paired ratios), FERRY_BENCH_RAW=1 (every rep's value).
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureDeps, root, run } from './lib.mjs'
+import { ensureDeps, run } from './lib.mjs'
 
 await ensureDeps()
 const out = mkdtempSync(join(tmpdir(), 'ferry-test-'))

@@ -134,6 +134,13 @@ export async function ferryLoadRows({
       '1.10',
     )
   }
+  if (before) {
+    // Each rep ran both builds back to back: the median of their per-rep ratios is less noisy.
+    const paired = (kind) => median(s.runtime[kind].map((x, i) => x.ms / s.before[kind][i].ms))
+    console.log(
+      `this build ÷ before, median of per-rep ratios: cached ${paired('cached').toFixed(3)}, cold ${paired('cold').toFixed(3)}`,
+    )
+  }
   console.log('')
   const ms = (x) => `${x.toFixed(1)}`.padStart(8)
   console.log(
@@ -157,7 +164,12 @@ export async function ferryLoadRows({
     `fresh worker + ORT init + a tiny model's load (not in the rows above): ${med(s.runtime.cold, (x) => x.worker).toFixed(1)} ms` +
       (before ? `, before: ${med(s.before.cold, (x) => x.worker).toFixed(1)} ms` : ''),
   )
+  // FERRY_BENCH_RAW=1: every rep's value, to judge the noise.
+  if (process.env.FERRY_BENCH_RAW)
+    for (const b of builds)
+      for (const kind of ['cached', 'cold'])
+        console.log(`${kind} ${b}: ${s[b][kind].map((x) => x.ms.toFixed(0)).join(' ')}`)
   console.log(
-    `baselines in the same pages: create ${create.toFixed(1)} ms, plain fetch + create ${plain.toFixed(1)} ms`,
+    `baselines (same pages, first 64 MiB create in a fresh worker warmed on the tiny model): create ${create.toFixed(1)} ms, plain fetch + create ${plain.toFixed(1)} ms`,
   )
 }

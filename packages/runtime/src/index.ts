@@ -48,3 +48,4 @@ export type {
   TestHooks,
 } from './engine/types.js'
 export type { Capabilities } from './platform/env.js'
+export type { TelemetryOptions } from './telemetry/index.js'

@@ -50,7 +50,7 @@ export function createTestRegistry(): TestRegistry {
         const r = await send(`/v1/blobs?digest=${digestOf(f.bytes)}`, {
           method: 'POST',
           headers: { ...auth, 'content-type': 'application/octet-stream' },
-          body: f.bytes,
+          body: f.bytes as BodyInit,
         })
         if (!r.ok) throw new Error(`blob upload failed: ${r.status} ${await r.text()}`)
       }

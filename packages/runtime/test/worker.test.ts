@@ -30,7 +30,7 @@ function overChannel(reg: ReturnType<typeof createTestRegistry>, events: Telemet
     registry: REGISTRY,
     worker: true,
     telemetry: false,
-    onEvent: (e) => events.push(e),
+    onEvent: (e: TelemetryEvent) => events.push(e),
   } as never)
   open.push(ferry)
   return ferry

@@ -100,7 +100,8 @@ export const cacheCases: Record<string, CacheCase> = {
     const [e] = await c.list()
     eq(
       [e?.name, e?.version, e?.bytes, e?.uses, e?.pinned, e?.complete],
-      ['m', 1, 3000, 1, false, true],
+      // one use for the load that stored it, one for the load that read it back
+      ['m', 1, 3000, 2, false, true],
       'entry',
     )
   },

@@ -145,6 +145,11 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
     const v = (await driver.getRecord<VersionRecord>(V + key)) ?? newVersion(owner, now)
     if (!v.digests.includes(digest)) v.digests.push(digest)
     v.lastUsed = now
+    // A load from the network is a use too (one per load: counted on the model file).
+    const modelFile = (await driver.getRecord<Manifest>(M + key))?.files.find(
+      (f) => f.role === 'model',
+    )?.digest
+    if (!modelFile || modelFile === digest) v.uses += 1
     if (existing) {
       if (!existing.refs.includes(key)) existing.refs.push(key)
       await driver.setRecords([
@@ -153,7 +158,7 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
       ])
       return 'kept'
     }
-    const record: BlobRecord = { size: bytes.byteLength, lastUsed: now, uses: 0, refs: [key] }
+    const record: BlobRecord = { size: bytes.byteLength, lastUsed: now, uses: 1, refs: [key] }
     for (let attempt = 0; attempt < 2; attempt++) {
       const s = await snapshot()
       // After a quota error the platform has less room than the budget says: free `size` more bytes.

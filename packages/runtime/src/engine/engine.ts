@@ -148,8 +148,10 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
           if (!pending) {
             pending = (async () => {
               const m = new LiveModel(m0, backendOrder(m0, config.backends, req.backend), host)
-              // The version's bytes are protected from eviction (here and in other tabs' plans) only while
-              // this load needs them; once the session lives, they may go and a re-creation refetches.
+              // loadFiles retains the version's bytes against eviction (here and in other tabs' plans) while
+              // this load needs them and until its background store settles; then they may go (a re-creation
+              // refetches). Cached bytes reach `create` while their digest is checked: the session is only
+              // published (models, handles) once loadFiles resolves, i.e. once the check passed.
               const { source } = await loadFiles(
                 ctx,
                 m0,
@@ -160,18 +162,14 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
                 },
                 () => m.release(),
               )
-              if (closed) {
-                await m.release()
-                throw new FerryError('RUNTIME_CLOSED', 'the runtime was closed during the load')
-              }
+              if (closed) await m.release()
+              assertOpen()
               models.set(key, m)
               return { model: m, source }
             })()
             loading.set(key, pending)
-            pending.then(
-              () => loading.delete(key),
-              () => loading.delete(key),
-            )
+            const done = () => loading.delete(key)
+            pending.then(done, done)
           }
           ;({ model, source } = await pending)
         } else if (!model.session) {
@@ -252,30 +250,25 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
 
     async cache(op: string, name?: string, version?: number): Promise<never> {
       await stored()
-      const r = await (async () => {
-        switch (op) {
-          case 'list': {
-            const rows = await cache.list()
-            return rows.map((e) => ({
-              ...e,
-              inMemory: models.get(`${e.name}@${e.version}`)?.session != null,
-            }))
-          }
-          case 'delete':
-            return cache.delete(name as string, version)
-          case 'pin':
-          case 'unpin':
-            if (version === undefined) throw new FerryError('BAD_REQUEST', `${op} needs a version`)
-            return cache.pin(name as string, version, op === 'pin')
-          case 'clear':
-            return cache.clear()
-          case 'estimate':
-            return cache.estimate()
-          default:
-            throw new FerryError('BAD_REQUEST', `unknown cache operation ${op}`)
-        }
-      })()
-      return r as never
+      switch (op) {
+        case 'list':
+          return (await cache.list()).map((e) => ({
+            ...e,
+            inMemory: models.get(`${e.name}@${e.version}`)?.session != null,
+          })) as never
+        case 'delete':
+          return cache.delete(name as string, version) as never
+        case 'pin':
+        case 'unpin':
+          if (version === undefined) throw new FerryError('BAD_REQUEST', `${op} needs a version`)
+          return cache.pin(name as string, version, op === 'pin') as never
+        case 'clear':
+          return cache.clear() as never
+        case 'estimate':
+          return cache.estimate() as never
+        default:
+          throw new FerryError('BAD_REQUEST', `unknown cache operation ${op}`)
+      }
     },
 
     async close() {

@@ -53,7 +53,7 @@ export async function loadFiles<T>(
       if (opts.signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
       const fromNetwork: FileEntry[] = []
       const bytes = new Map<string, Uint8Array>()
-      const checks: Promise<boolean>[] = []
+      const checks: (boolean | Promise<boolean>)[] = []
       await Promise.all(
         manifest.files.map(async (file) => {
           // A second attempt follows a failed check of cached bytes: it goes to the registry.
@@ -61,7 +61,7 @@ export async function loadFiles<T>(
             ? null
             : cache.read
               ? await cache.read(file.digest, owner)
-              : { bytes: await cache.get(file.digest, owner), verified: Promise.resolve(true) }
+              : { bytes: await cache.get(file.digest, owner), verified: true }
           if (r?.bytes) {
             loaded += file.size
             bytes.set(file.path, r.bytes)
@@ -85,15 +85,12 @@ export async function loadFiles<T>(
       if (fromNetwork.length > 0) report('verifying')
       // Network bytes are never handed to ONNX Runtime unverified.
       await Promise.all(
-        fromNetwork.map((file) =>
-          verifyDigest(file, bytes.get(file.path) as Uint8Array).then(
-            () => opts.suspect.delete(file.digest),
-            (err) => {
-              opts.suspect.add(file.digest)
-              throw err
-            },
-          ),
-        ),
+        fromNetwork.map(async (file) => {
+          // Suspect until it matches: a mismatch is fetched again past the HTTP cache.
+          opts.suspect.add(file.digest)
+          await verifyDigest(file, bytes.get(file.path) as Uint8Array)
+          opts.suspect.delete(file.digest)
+        }),
       )
       const made = use(bytes)
       made.catch(() => {})
@@ -113,15 +110,15 @@ export async function loadFiles<T>(
         fromNetwork.reduce((n, f) => n + f.size, 0),
       )
       // Stored in the background (the cache serializes writes anyway); 'store' once all are kept.
-      const kept = (async () => {
+      const kept: Promise<unknown> = (async () => {
         let k = 0
         for (const f of fromNetwork)
           if (await cache.put(f.digest, bytes.get(f.path) as Uint8Array, owner).catch(() => false))
             k += f.size
         if (k) event('store', k)
-      })()
+      })().finally(() => opts.storing.delete(kept))
+      stored = kept
       opts.storing.add(kept)
-      stored = kept.finally(() => opts.storing.delete(kept))
       return { value, source: 'network' }
     }
   } finally {

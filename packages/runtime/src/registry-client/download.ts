@@ -12,11 +12,9 @@ export interface PartialDownload {
 export interface DownloadOptions {
   signal?: AbortSignal | undefined
   /** Called with each change in bytes held (negative when a server ignored `Range` and we restart). */
-  onBytes?: (delta: number) => void
+  onBytes: (delta: number) => void
   /** Interrupted downloads by digest; shared across loads. */
-  partials?: Map<string, PartialDownload>
-  /** Resume attempts after the first request (default 3). */
-  retries?: number
+  partials: Map<string, PartialDownload>
   /** Bypass the HTTP cache (after these bytes once failed verification, the cached copy is suspect). */
   reload?: boolean
 }
@@ -25,11 +23,11 @@ export interface DownloadOptions {
 export async function downloadBlob(
   ctx: RegistryContext,
   file: FileEntry,
-  opts: DownloadOptions = {},
+  opts: DownloadOptions,
 ): Promise<Uint8Array> {
-  const { signal, onBytes = () => {}, partials } = opts
-  const prev = partials?.get(file.digest)
-  partials?.delete(file.digest)
+  const { signal, onBytes, partials } = opts
+  const prev = partials.get(file.digest)
+  partials.delete(file.digest)
   const buf = prev?.buf.byteLength === file.size ? prev.buf : new Uint8Array(file.size)
   let loaded = prev?.buf === buf ? prev.loaded : 0
   if (loaded > 0) onBytes(loaded)
@@ -37,41 +35,33 @@ export async function downloadBlob(
   let lastError: unknown
   for (;;) {
     if (loaded === file.size) return buf
-    if (failures > (opts.retries ?? 3)) {
-      if (loaded > 0) partials?.set(file.digest, { buf, loaded })
+    // Three resumes after the first request, then the load fails (and a later one resumes).
+    if (failures > 3) {
+      if (loaded > 0) partials.set(file.digest, { buf, loaded })
       throw new FerryError(
         'REGISTRY_UNREACHABLE',
         `download of ${file.path} broke off at ${loaded}/${file.size} bytes: ${String(lastError)}`,
         { cause: lastError },
       )
     }
-    let res: Response
+    // Registry answers (errors, a wrong range, bytes past the size) fail the download; a broken
+    // connection or body is retried from where it stopped.
     try {
-      res = await registryFetch(ctx, paths.blob(file.digest), {
+      const res = await registryFetch(ctx, paths.blob(file.digest), {
         headers: loaded > 0 ? { range: `bytes=${loaded}-` } : {},
         signal: signal ?? null,
         ...(opts.reload ? { cache: 'reload' } : {}),
       })
-    } catch (err) {
-      if ((err as FerryError).code === 'ABORTED') throw err
-      failures++
-      lastError = err
-      continue
-    }
-    if (res.status === 206 && !res.headers.get('content-range')?.startsWith(`bytes ${loaded}-`)) {
-      await res.body?.cancel()
-      throw new FerryError(
-        'REGISTRY_ERROR',
-        `registry answered a Range request for ${file.path} with the wrong range`,
-      )
-    }
-    if (res.status === 200 && loaded > 0) {
-      onBytes(-loaded)
-      loaded = 0
-    } else if (res.status !== 206 && res.status !== 200) {
-      throw await errorFromResponse(res)
-    }
-    try {
+      if (res.status === 206 && !res.headers.get('content-range')?.startsWith(`bytes ${loaded}-`)) {
+        await res.body?.cancel()
+        throw new FerryError('REGISTRY_ERROR', `the registry sent ${file.path} from the wrong offset`)
+      }
+      if (res.status === 200 && loaded > 0) {
+        onBytes(-loaded)
+        loaded = 0
+      } else if (res.status !== 206 && res.status !== 200) {
+        throw await errorFromResponse(res)
+      }
       const reader = (res.body as ReadableStream<Uint8Array>).getReader()
       for (;;) {
         const { done, value } = await reader.read()
@@ -87,7 +77,7 @@ export async function downloadBlob(
       }
       if (loaded < file.size) throw new Error('the body ended early')
     } catch (err) {
-      if ((err as FerryError).code === 'INTEGRITY_MISMATCH') throw err
+      if (err instanceof FerryError && err.code !== 'REGISTRY_UNREACHABLE') throw err
       if (signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
       failures++
       lastError = err
