@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createFsStore, serve } from '@ferry/registry-server/node'
 import { build } from 'esbuild'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './lib/common.mjs'
 import { ferryLoadRows } from './lib/ferry-load.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
@@ -130,16 +130,7 @@ const site = http.createServer((req, res) => {
 await new Promise((r) => site.listen(0, '127.0.0.1', r))
 const origin = `http://localhost:${site.address().port}`
 
-const browser = await chromium.launch({
-  executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-})
+const browser = await launchChromium()
 try {
   // FERRY_BENCH_PART=ferry: only the ferry.load rows (the cache module's rows take as long again).
   const ms = (x) => `${x.toFixed(1)} ms`.padStart(11)

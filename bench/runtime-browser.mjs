@@ -6,14 +6,13 @@
 // The page and worker (bench/browser/*.ts) are bundled here with esbuild from the runtime's sources;
 // ORT's files come from dist/browser. Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
 // Run: node bench/runtime-browser.mjs [--quick]
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { chromium } from 'playwright-core'
+import { launchChromium, oneFileManifest } from './lib/common.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -43,17 +42,9 @@ const sigs = { big: mlpSignature(big, big), tiny: mlpSignature(8, 4) }
 const blobs = new Map()
 const manifests = new Map()
 for (const [name, bytes] of Object.entries(models)) {
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-  blobs.set(digest, bytes)
-  manifests.set(name, {
-    schemaVersion: 1,
-    name,
-    version: 1,
-    format: 'onnx',
-    createdAt: new Date().toISOString(),
-    files: [{ path: 'model.onnx', role: 'model', digest, size: bytes.byteLength }],
-    ...sigs[name],
-  })
+  const manifest = oneFileManifest(name, bytes, sigs[name])
+  blobs.set(manifest.files[0].digest, bytes)
+  manifests.set(name, manifest)
 }
 
 // One origin: the page, Ferry's browser build, and a minimal registry (alias + blob reads from memory).
@@ -93,16 +84,7 @@ const server = http.createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r))
 const origin = `http://localhost:${server.address().port}`
 
-const browser = await chromium.launch({
-  executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-})
+const browser = await launchChromium()
 try {
   const page = await browser.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))

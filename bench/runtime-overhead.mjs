@@ -4,33 +4,24 @@
 // Modes: `in-thread` (worker: false) and `message-channel` (the worker API over a real MessageChannel
 // in this thread: Comlink, structured clone and transfers, without a second thread).
 // Run: npm run build -w packages/runtime && node bench/runtime-overhead.mjs [--quick]
-import { createHash } from 'node:crypto'
 import * as ort from 'onnxruntime-web'
 import { createRuntimeWith } from '../packages/runtime/dist/api/runtime.js'
 import { createEngine } from '../packages/runtime/dist/engine/engine.js'
 import { exposeEngine } from '../packages/runtime/dist/worker/expose.js'
+import { oneFileManifest } from './lib/common.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const quick = process.argv.includes('--quick')
 const REG = 'http://bench.registry'
-const sha = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 /** A minimal registry answering alias and blob requests from memory (loading is not what is measured). */
 function memoryRegistry(models) {
   const blobs = new Map()
   const manifests = new Map()
   for (const [name, { bytes, sig }] of Object.entries(models)) {
-    const digest = sha(bytes)
-    blobs.set(digest, bytes)
-    manifests.set(name, {
-      schemaVersion: 1,
-      name,
-      version: 1,
-      format: 'onnx',
-      createdAt: new Date().toISOString(),
-      files: [{ path: 'model.onnx', role: 'model', digest, size: bytes.byteLength }],
-      ...sig,
-    })
+    const manifest = oneFileManifest(name, bytes, sig)
+    blobs.set(manifest.files[0].digest, bytes)
+    manifests.set(name, manifest)
   }
   return async (input) => {
     const url = new URL(typeof input === 'string' ? input : input.url)

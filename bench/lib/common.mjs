@@ -1,0 +1,34 @@
+// Pieces the benchmarks share: the Chromium launch used here, and one-file model manifests.
+import { createHash } from 'node:crypto'
+import { chromium } from 'playwright-core'
+
+/** sha256 digest in the registry's form. */
+export const sha256Digest = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+
+/** Debian's Chromium, headless, with the flags this machine needs (no background network). */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({
+    executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
+  })
+}
+
+/** A published manifest for a one-file model (`model.onnx`) with the given signature. */
+export function oneFileManifest(name, bytes, signature, version = 1) {
+  return {
+    schemaVersion: 1,
+    name,
+    version,
+    format: 'onnx',
+    createdAt: new Date().toISOString(),
+    files: [{ path: 'model.onnx', role: 'model', digest: sha256Digest(bytes), size: bytes.byteLength }],
+    ...signature,
+  }
+}
