@@ -1,40 +1,55 @@
-/** Reading bounded request bodies. */
+/** Reading bounded request bodies: the cap is enforced while streaming, never after buffering past it. */
 import { FerryError } from '@ferry/protocol'
 
+const overLimit = (max: number, size?: string) =>
+  new FerryError(
+    'PAYLOAD_TOO_LARGE',
+    size === undefined
+      ? `body exceeds the limit of ${max} bytes`
+      : `body of ${size} bytes exceeds the limit of ${max} bytes`,
+  )
+
 /** Rejects early (413) when a declared Content-Length is over `max`. */
-export function checkContentLength(req: Request, max: number): void {
+export function checkContentLength(req: Request, max: number, tooLarge = overLimit): void {
   const len = req.headers.get('content-length')
-  if (len !== null && Number(len) > max) {
-    throw new FerryError('PAYLOAD_TOO_LARGE', `body of ${len} bytes exceeds the limit of ${max} bytes`)
-  }
+  if (len !== null && Number(len) > max) throw tooLarge(max, len)
 }
 
-/** Reads a JSON body of at most `max` bytes (413 past it, 400 INVALID_JSON when it does not parse). */
-export async function readJsonBody(req: Request, max: number): Promise<unknown> {
-  checkContentLength(req, max)
+/**
+ * The body of `req` as bytes. Throws `PAYLOAD_TOO_LARGE` (from `tooLarge`) as soon as a declared
+ * Content-Length or the bytes read so far pass `max`; the stream is then cancelled and never read further.
+ */
+export async function readCappedBytes(req: Request, max: number, tooLarge = overLimit): Promise<Uint8Array> {
+  checkContentLength(req, max, tooLarge)
+  if (!req.body) return new Uint8Array(0)
+  const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
-  if (req.body) {
-    const reader = req.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > max) {
-        await reader.cancel().catch(() => {})
-        throw new FerryError('PAYLOAD_TOO_LARGE', `body exceeds the limit of ${max} bytes`)
-      }
-      chunks.push(value)
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(max)
     }
+    chunks.push(value)
   }
+  if (chunks.length === 1) return chunks[0] as Uint8Array
   const all = new Uint8Array(size)
   let off = 0
   for (const c of chunks) {
     all.set(c, off)
     off += c.byteLength
   }
+  return all
+}
+
+/** Reads a JSON body of at most `max` bytes (413 past it, 400 INVALID_JSON when it does not parse). */
+export async function readJsonBody(req: Request, max: number): Promise<unknown> {
+  const bytes = await readCappedBytes(req, max)
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all))
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch {
     throw new FerryError('INVALID_JSON', 'request body is not valid JSON')
   }

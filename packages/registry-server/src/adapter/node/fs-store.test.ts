@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -33,6 +33,18 @@ describe('fs driver', () => {
     expect(ok.digest).toBe(digestOf(data))
     expect(await readdir(join(dir, 'tmp'))).toEqual([])
     expect(await readdir(join(dir, 'blobs', 'sha256'))).toEqual([ok.digest.slice(7)])
+  })
+
+  it('sweeps staging files a crashed writer left, but not recent ones', async () => {
+    const dir = await freshDir()
+    await mkdir(join(dir, 'tmp'), { recursive: true })
+    await writeFile(join(dir, 'tmp', 'crashed'), 'half an upload')
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000)
+    await utimes(join(dir, 'tmp', 'crashed'), twoDaysAgo, twoDaysAgo)
+    await writeFile(join(dir, 'tmp', 'in-flight'), 'another process is writing this')
+    const store = createFsStore(dir)
+    await ingestBlob(store, streamOf(new Uint8Array(10)), { maxBytes: 1e9, createHash: nodeSha256 })
+    await expect.poll(async () => readdir(join(dir, 'tmp'))).toEqual(['in-flight'])
   })
 
   it('refuses names that are not model names before touching the disk', async () => {

@@ -83,6 +83,19 @@ function fileStream(fh: FileHandle, start: number, endExclusive: number): Readab
   )
 }
 
+/** Staging files older than this were left by a crashed writer (an upload never takes a day). */
+const STALE_TMP_MS = 24 * 60 * 60 * 1000
+
+/** Removes staging files a crashed process left behind; runs once per store, in the background. */
+async function sweepStale(tmpDir: string): Promise<void> {
+  const cutoff = Date.now() - STALE_TMP_MS
+  for (const f of await readdir(tmpDir).catch(() => [] as string[])) {
+    const p = join(tmpDir, f)
+    const s = await stat(p).catch(() => null)
+    if (s?.isFile() && s.mtimeMs < cutoff) await unlink(p).catch(() => {})
+  }
+}
+
 /** Creates (lazily, on first write) a store in `dir`. */
 export function createFsStore(dir: string): BlobStore {
   const blobsDir = join(dir, 'blobs', 'sha256')
@@ -104,8 +117,10 @@ export function createFsStore(dir: string): BlobStore {
     if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
     return join(aliasesDir(name), `${alias}.json`)
   }
+  let swept: Promise<void> | undefined
   const tmpFile = async () => {
     await mkdir(tmpDir, { recursive: true })
+    swept ??= sweepStale(tmpDir)
     return join(tmpDir, randomUUID())
   }
   const readdirOrEmpty = async (p: string) => {
