@@ -117,10 +117,13 @@ export function createFsStore(dir: string): BlobStore {
     if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
     return join(aliasesDir(name), `${alias}.json`)
   }
-  let swept: Promise<void> | undefined
+  let swept = false
   const tmpFile = async () => {
     await mkdir(tmpDir, { recursive: true })
-    swept ??= sweepStale(tmpDir)
+    if (!swept) {
+      swept = true
+      void sweepStale(tmpDir)
+    }
     return join(tmpDir, randomUUID())
   }
   const readdirOrEmpty = async (p: string) => {
