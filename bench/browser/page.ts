@@ -28,7 +28,7 @@ const inference: number[] = []
 const { port1, port2 } = new MessageChannel()
 ;(worker as Worker).postMessage({ rawPort: port2 }, [port2])
 const raw = (msg: Record<string, unknown>, transfer: Transferable[] = []) =>
-  new Promise<{ ms?: number[] }>((resolve, reject) => {
+  new Promise<{ ms: number }>((resolve, reject) => {
     port1.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.error)))
     port1.postMessage(msg, transfer)
   })
@@ -37,32 +37,63 @@ interface Spec {
   name: string
   dim: number
   n: number
-  rounds: number
 }
-
+/**
+ * Per call, in an order shuffled each iteration (so none is favoured by running back-to-back or by
+ * following another): `raw` = session.run timed inside the worker, input worker-local; `hop` = the same
+ * raw session.run reached by postMessage, input posted and output posted back, timed on the page;
+ * `ferry` = model.run timed on the page.
+ */
 ;(window as unknown as { bench: unknown }).bench = async (specs: Spec[]) => {
   const rows = []
-  for (const { name, dim, n, rounds } of specs) {
+  let seed = 12345
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+    return seed / 2 ** 32
+  }
+  for (const { name, dim, n } of specs) {
     const bytes = await (await fetch(`/model/${name}`)).arrayBuffer()
     await raw({ type: 'load', bytes, dim }, [bytes])
     const model = await ferry.load(name)
     const x = new Float32Array(dim).map((_, i) => (i % 7) / 7)
-    const a: number[] = []
-    const b: number[] = []
-    await raw({ type: 'run', n: 5 })
-    for (let i = 0; i < 5; i++) await model.run({ x: { data: x, dims: [1, dim] } })
-    inference.length = 0
-    for (let r = 0; r < rounds; r++) {
-      a.push(...((await raw({ type: 'run', n })).ms ?? []))
-      for (let i = 0; i < n; i++) {
+    const ms = { raw: [] as number[], hop: [] as number[], ferry: [] as number[] }
+    const calls = {
+      raw: async () => (await raw({ type: 'run' })).ms,
+      hop: async () => {
+        // the copy is timed too: Ferry's page side copies (clones) the input as well
+        const t = performance.now()
+        const input = x.slice()
+        await raw({ type: 'run', x: input }, [input.buffer])
+        return performance.now() - t
+      },
+      ferry: async () => {
         const t = performance.now()
         await model.run({ x: { data: x, dims: [1, dim] } })
-        b.push(performance.now() - t)
+        return performance.now() - t
+      },
+    }
+    const kinds = Object.keys(calls) as (keyof typeof calls)[]
+    for (let i = 0; i < 5; i++) for (const k of kinds) await calls[k]()
+    inference.length = 0
+    for (let i = 0; i < n; i++) {
+      const order = [...kinds]
+      for (let j = order.length - 1; j > 0; j--) {
+        const r = Math.floor(rand() * (j + 1))
+        ;[order[j], order[r]] = [order[r] as keyof typeof calls, order[j] as keyof typeof calls]
       }
+      for (const k of order) ms[k].push(await calls[k]())
+    }
+    // the bare hop around a worker busy as long as the raw p50 (page time minus worker time)
+    const busy = [...ms.raw].sort((p, q) => p - q)[Math.floor(n / 2)] as number
+    const floor: number[] = []
+    for (let i = 0; i < Math.min(n, 200); i++) {
+      const t = performance.now()
+      const w = (await raw({ type: 'spin', ms: busy })).ms
+      floor.push(performance.now() - t - w)
     }
     await model.unload()
     await new Promise((r) => setTimeout(r, 50))
-    rows.push({ name, raw: a, ferry: b, compute: inference.splice(0), backend: model.backend })
+    rows.push({ name, ...ms, floor, compute: inference.splice(0), backend: model.backend })
   }
   const ping: number[] = []
   for (let i = 0; i < 2000; i++) {
