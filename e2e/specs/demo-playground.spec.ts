@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { expect, publish, repoRoot, startRegistry, test } from '../fixtures/index.js'
+import { expect, publish, publishDigits, repoRoot, startRegistry, test } from '../fixtures/index.js'
 
 const demoDir = path.join(repoRoot, 'packages/demo')
 const samples = JSON.parse(readFileSync(path.join(demoDir, 'public/samples/digits.json'), 'utf8')) as {
@@ -19,19 +19,7 @@ test.beforeAll(() => {
 })
 
 // digits v1 (weights) and v2 (weights + labels, `stable`), published once per worker, as `npm start` seeds.
-test.beforeAll(async ({ registry, published: _ }) => {
-  const known = await fetch(`${registry.url}/v1/models/digits`)
-  if (known.ok) return
-  const model = path.join(demoDir, 'models/digits.onnx')
-  await publish(registry.url, registry.token, 'digits', { 'model.onnx': model })
-  await publish(
-    registry.url,
-    registry.token,
-    'digits',
-    { 'model.onnx': model, 'labels.json': path.join(demoDir, 'models/digits.labels.json') },
-    { alias: 'stable' },
-  )
-})
+test.beforeAll(({ registry, published: _ }) => publishDigits(registry))
 
 async function openPlayground(page: Page, siteOrigin: string, registryUrl: string): Promise<void> {
   await page.goto(`${siteOrigin}/demo/?registry=${encodeURIComponent(registryUrl)}`)

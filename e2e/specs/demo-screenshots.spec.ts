@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { expect, publish, repoRoot, test } from '../fixtures/index.js'
+import { expect, publishDigits, repoRoot, test } from '../fixtures/index.js'
 
 const demoDir = path.join(repoRoot, 'packages/demo')
 const out = path.join(repoRoot, 'docs/screenshots')
@@ -13,18 +13,7 @@ const out = path.join(repoRoot, 'docs/screenshots')
 test.skip(process.env.FERRY_SCREENSHOTS !== '1', 'screenshots are taken with FERRY_SCREENSHOTS=1')
 test.skip(!existsSync(path.join(demoDir, 'dist/index.html')), 'the playground is not built')
 
-test.beforeAll(async ({ registry, published: _ }) => {
-  if ((await fetch(`${registry.url}/v1/models/digits`)).ok) return
-  const model = path.join(demoDir, 'models/digits.onnx')
-  await publish(registry.url, registry.token, 'digits', { 'model.onnx': model })
-  await publish(
-    registry.url,
-    registry.token,
-    'digits',
-    { 'model.onnx': model, 'labels.json': path.join(demoDir, 'models/digits.labels.json') },
-    { alias: 'stable' },
-  )
-})
+test.beforeAll(({ registry, published: _ }) => publishDigits(registry))
 
 async function drawSeven(page: Page): Promise<void> {
   await page.locator('#digit-clear').click()

@@ -61,8 +61,19 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
   /** Evictions this panel noticed itself; the runtime's own event for them is then not logged twice. */
   const noticed = new Set<string>()
   let refreshing: Promise<void> | null = null
+  let again = false
+  /** Re-reads the cache; a request that comes while a read is running gets one more read after it. */
   async function refresh(): Promise<void> {
-    refreshing ??= doRefresh().finally(() => {
+    if (refreshing) {
+      again = true
+      return refreshing
+    }
+    refreshing = (async () => {
+      do {
+        again = false
+        await doRefresh()
+      } while (again)
+    })().finally(() => {
       refreshing = null
     })
     return refreshing

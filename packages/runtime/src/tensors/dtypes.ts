@@ -75,36 +75,26 @@ export function elementCount(dims: readonly number[]): number {
 
 /** Wraps a JavaScript scalar as one-element tensor data of `dtype`, or null when it does not fit. */
 export function scalarData(value: unknown, dtype: Dtype): TensorData | null {
-  switch (dtype) {
-    case 'int64':
-      return typeof value === 'bigint' || Number.isInteger(value)
-        ? BigInt64Array.of(BigInt(value as number))
-        : null
-    case 'uint64':
-      return typeof value === 'bigint' || Number.isInteger(value)
-        ? BigUint64Array.of(BigInt(value as number))
-        : null
-    case 'bool':
-      return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : null
-    case 'string':
-      return typeof value === 'string' ? [value] : null
-    case 'float32':
-      return typeof value === 'number' ? Float32Array.of(value) : null
-    case 'float64':
-      return typeof value === 'number' ? Float64Array.of(value) : null
-    case 'int32':
-      return Number.isInteger(value) ? Int32Array.of(value as number) : null
-    case 'int16':
-      return Number.isInteger(value) ? Int16Array.of(value as number) : null
-    case 'int8':
-      return Number.isInteger(value) ? Int8Array.of(value as number) : null
-    case 'uint32':
-      return Number.isInteger(value) ? Uint32Array.of(value as number) : null
-    case 'uint16':
-      return Number.isInteger(value) ? Uint16Array.of(value as number) : null
-    case 'uint8':
-      return Number.isInteger(value) ? Uint8Array.of(value as number) : null
-    default:
-      return null
+  if (dtype === 'int64' || dtype === 'uint64') {
+    if (typeof value !== 'bigint' && !Number.isInteger(value)) return null
+    return (dtype === 'int64' ? BigInt64Array : BigUint64Array).of(BigInt(value as number))
   }
+  if (dtype === 'bool') return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : null
+  if (dtype === 'string') return typeof value === 'string' ? [value] : null
+  if (!NUMERIC_SCALARS.has(dtype) || typeof value !== 'number') return null
+  if (dtype !== 'float32' && dtype !== 'float64' && !Number.isInteger(value)) return null
+  // The dtype's own array class, from the table above.
+  return (ARRAYS[dtype][0] as unknown as { of(v: number): TensorData }).of(value)
 }
+
+/** Dtypes a plain JavaScript number can be given as (float16 and 4-bit types need packed data). */
+const NUMERIC_SCALARS: ReadonlySet<Dtype> = new Set([
+  'float32',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+])
