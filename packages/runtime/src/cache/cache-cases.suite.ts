@@ -3,7 +3,8 @@
  * Vitest against every driver (`cache.suite.ts`) and inside real Chromium against IndexedDB (e2e).
  */
 import type { CacheEvent, Manifest } from '@ferry/protocol'
-import { type CacheOptions, createCache, matchesDigest } from './core.js'
+import { type CacheOptions, createCache } from './core.js'
+import { matchesDigest } from './digest.js'
 import { type CacheDriver, quotaError } from './driver.js'
 import type { ModelCache, VersionRef } from './types.js'
 

@@ -14,6 +14,7 @@
  */
 import type { CacheEvent, Manifest } from '@ferry/protocol'
 import { defaultBudget, requestPersistence, storageEstimate } from './budget.js'
+import { matchesDigest } from './digest.js'
 import { type CacheDriver, isQuotaError } from './driver.js'
 import { type Locks, localLocks, platformLocks } from './locks.js'
 import { type EvictionPlan, POLICIES, type PolicyName, planEviction, usedBytes } from './policy.js'
@@ -25,8 +26,10 @@ import {
   M,
   newVersion,
   parseKey,
+  readSnapshot,
   type Snapshot,
   strip,
+  sweepOrphans,
   V,
   type VersionRecord,
   vkey,
@@ -94,20 +97,8 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
     return e
   }
 
-  // Bytes left by a write that died before its record (a crashed tab, a killed process).
-  const sweep = async () => {
-    const known = new Set(strip(new Map(await driver.records(B)), B))
-    const orphans = (await driver.blobDigests()).filter((d) => !known.has(d))
-    if (orphans.length) await driver.deleteBlobs(orphans, [])
-  }
-
-  const snapshot = async (): Promise<Snapshot> => {
-    const [b, v] = await Promise.all([driver.records<BlobRecord>(B), driver.records<VersionRecord>(V)])
-    return {
-      blobs: new Map(b.map(([k, r]) => [k.slice(B.length), r])),
-      versions: new Map(v.map(([k, r]) => [k.slice(V.length), r])),
-    }
-  }
+  const sweep = () => sweepOrphans(driver)
+  const snapshot = () => readSnapshot(driver)
 
   /** Versions that must stay: pinned, retained here or in any other context, and `extra`. */
   const kept = async (s: Snapshot, extra?: string) => {
@@ -417,12 +408,4 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
       return { used: usedBytes(await snapshot()), budget, ...e }
     },
   }
-}
-
-/** True when `bytes` hash to `digest` (`sha256:<hex>`). */
-export async function matchesDigest(bytes: Uint8Array, digest: string): Promise<boolean> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
-  let hex = ''
-  for (const b of hash) hex += b.toString(16).padStart(2, '0')
-  return digest === `sha256:${hex}`
 }

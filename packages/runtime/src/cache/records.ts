@@ -3,6 +3,7 @@
  * versions using it}; `v:<name>@<version>` a cached version {digests, lastUsed, uses, pinned,
  * superseded}; `m:<name>@<version>` its manifest; `a:<name>:<alias>` what the alias last resolved to.
  */
+import type { CacheDriver } from './driver.js'
 import type { VersionRef } from './types.js'
 
 /** A stored blob. Its record is written only after its bytes, so a record means complete bytes. */
@@ -54,3 +55,19 @@ export const newVersion = (r: VersionRef, now: number): VersionRecord => ({
 })
 export const strip = (m: Map<string, unknown>, prefix: string) =>
   [...m.keys()].map((k) => k.slice(prefix.length))
+
+/** Every blob and version record, keyed without their prefixes. */
+export async function readSnapshot(driver: CacheDriver): Promise<Snapshot> {
+  const [b, v] = await Promise.all([driver.records<BlobRecord>(B), driver.records<VersionRecord>(V)])
+  return {
+    blobs: new Map(b.map(([k, r]) => [k.slice(B.length), r])),
+    versions: new Map(v.map(([k, r]) => [k.slice(V.length), r])),
+  }
+}
+
+/** Deletes bytes left by a write that died before its record (a crashed tab, a killed process). */
+export async function sweepOrphans(driver: CacheDriver): Promise<void> {
+  const known = new Set(strip(new Map(await driver.records(B)), B))
+  const orphans = (await driver.blobDigests()).filter((d) => !known.has(d))
+  if (orphans.length) await driver.deleteBlobs(orphans, [])
+}

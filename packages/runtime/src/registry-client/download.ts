@@ -1,6 +1,6 @@
 /** Downloads a blob by digest as a stream into one buffer, resuming with `Range` after a broken transfer. */
 import { FerryError, type FileEntry, paths } from '@ferry/protocol'
-import { matchesDigest } from '../cache/core.js'
+import { matchesDigest } from '../cache/digest.js'
 import { errorFromResponse, type RegistryContext, registryFetch } from './resolve.js'
 
 /** Bytes of an interrupted download, kept so the next attempt (even a later load) resumes. */
