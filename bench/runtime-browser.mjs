@@ -128,6 +128,12 @@ try {
   console.log(
     `bare postMessage round trip to the same worker (the floor of any worker hop): p50 ${p50(result.ping).toFixed(3)} ms`,
   )
+  // The same two measures for the bare hop (no Ferry): what no worker-hosted engine can beat here.
+  const [bigRow, tinyRow] = result.rows
+  console.log('raw2 (a second identical raw session):', p50(bigRow.raw2), p50(tinyRow.raw2))
+  console.log(
+    `floor (raw+hop, no Ferry): big-MLP ratio ${(p50(bigRow.hop) / p50(bigRow.raw)).toFixed(3)}, tiny added ${(p50(tinyRow.hop) - p50(tinyRow.raw)).toFixed(3)} ms`,
+  )
   console.log('goals: big-MLP ratio <= 1.05; tiny-model added ms <= 0.1 (p50)')
 } finally {
   await browser.close()

@@ -45,21 +45,37 @@ const load = (page, registry, version) =>
 
 /**
  * ORT alone, on the same footing as the engine: in a fresh worker of the same page whose ORT was warmed
- * on the tiny model, one timed create of the 64 MiB model, from bytes in memory or a plain fetch + create.
+ * on the tiny model, one timed create of the 64 MiB model from bytes in memory (`memory`), after a plain
+ * fetch (`fetch`), or after reading the blob that ferry stored in IndexedDB with no bookkeeping (`idb`);
+ * `+sha` checks the sha256 (crypto.subtle) before the create. `idb`, `idb+sha` and `fetch+sha` are the
+ * floors of a cached load and of a cold load that checks its bytes before use.
  */
-const baseline = (page, blobUrl, tinyUrl, plain) =>
+const baseline = (page, blobUrl, tinyUrl, digest, kind) =>
   page.evaluate(
-    async ({ blobUrl, tinyUrl, plain }) => {
+    async ({ blobUrl, tinyUrl, digest, kind }) => {
       const src = `
         import * as ort from '${location.origin}/runtime/ort.wasm.min.mjs'
         ort.env.wasm.wasmPaths = '${location.origin}/runtime/'
         ort.env.wasm.numThreads = 1
         const get = async (u) => new Uint8Array(await (await fetch(u, { cache: 'no-store' })).arrayBuffer())
         const create = async (b) => (await ort.InferenceSession.create(b)).release()
+        const done = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error) })
+        const idb = async () => {
+          const db = await done(indexedDB.open('ferry-cache'))
+          const range = IDBKeyRange.bound(['${digest}', 0], ['${digest}', Infinity])
+          const chunks = await done(db.transaction('chunks').objectStore('chunks').getAll(range))
+          db.close()
+          return new Uint8Array(await new Blob(chunks).arrayBuffer())
+        }
         await create(await get('${tinyUrl}'))
-        const bytes = ${plain} ? null : await get('${blobUrl}')
+        const kind = '${kind}'
+        const bytes = kind === 'memory' ? await get('${blobUrl}') : null
         const t0 = performance.now()
-        await create(bytes ?? (await get('${blobUrl}')))
+        let b = bytes
+        if (kind.startsWith('fetch')) b = await get('${blobUrl}')
+        if (kind.startsWith('idb')) b = await idb()
+        if (kind.endsWith('+sha')) await crypto.subtle.digest('SHA-256', b)
+        await create(b)
         postMessage(performance.now() - t0)`
       const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), {
         type: 'module',
@@ -71,8 +87,10 @@ const baseline = (page, blobUrl, tinyUrl, plain) =>
       w.terminate()
       return ms
     },
-    { blobUrl, tinyUrl, plain },
+    { blobUrl, tinyUrl, digest, kind },
   )
+
+const BASELINES = { create: 'memory', plain: 'fetch', plainSha: 'fetch+sha', idb: 'idb', idbSha: 'idb+sha' }
 
 /** Runs the reps (alternating builds when `before` is set) and prints the ratio table. */
 export async function ferryLoadRows({
@@ -88,7 +106,7 @@ export async function ferryLoadRows({
 }) {
   const builds = before ? ['runtime', 'before'] : ['runtime']
   const s = Object.fromEntries(builds.map((b) => [b, { cold: [], cached: [] }]))
-  const base = { create: [], plain: [] }
+  const base = Object.fromEntries(Object.keys(BASELINES).map((k) => [k, []]))
   for (let i = 0; i < reps; i++) {
     for (const b of i % 2 ? [...builds].reverse() : builds) {
       const ctx = await browser.newContext()
@@ -105,8 +123,8 @@ export async function ferryLoadRows({
       if (b === 'runtime') {
         const blob = `${registry}/v1/blobs/${digest}`
         const tiny = `${registry}/v1/blobs/${tinyDigest}`
-        base.create.push(await baseline(page, blob, tiny, false))
-        base.plain.push(await baseline(page, blob, tiny, true))
+        for (const [k, kind] of Object.entries(BASELINES))
+          base[k].push(await baseline(page, blob, tiny, digest, kind))
       }
       await ctx.close()
     }
@@ -134,6 +152,10 @@ export async function ferryLoadRows({
       '1.10',
     )
   }
+  // What no IndexedDB-backed load can beat on this machine: the bare read (and check) before the create.
+  row('floor: IndexedDB read + create (no bookkeeping, no check)', median(base.idb), create, '1.15')
+  row('floor: IndexedDB read + sha256 + create', median(base.idbSha), create, '1.15')
+  row('floor: plain fetch + sha256 + create (checked before use)', median(base.plainSha), plain, '1.10')
   if (before) {
     // Each rep ran both builds back to back: the median of their per-rep ratios is less noisy.
     const paired = (kind) => median(s.runtime[kind].map((x, i) => x.ms / s.before[kind][i].ms))

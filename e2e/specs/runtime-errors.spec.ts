@@ -256,3 +256,32 @@ test('past the queue bound, runs fail fast with QUEUE_FULL (FIFO) and the model 
   for (const r of results) if (r.ok) expect(compareTensors(r.outputs, want, 1e-4)).toBeNull()
   expect(compareTensors(await rp.mustRun(name, feeds), want, 1e-4)).toBeNull()
 })
+
+test("inputs cross to the worker as copies: the caller's arrays (views too) stay intact; transfer detaches them", async ({
+  runtimePage,
+}) => {
+  await runtimePage.mustLoad(catalog.ocrCls.name)
+  const x = catalog.ocrCls.inputs().x!
+  const r = await runtimePage.page.evaluate(
+    async ([name, wire]) => {
+      const h = window.harness
+      const model = h.models.get(name) as {
+        run(i: unknown, o?: { transfer?: boolean }): Promise<Record<string, { data: Float32Array }>>
+      }
+      const plain = h.toTensor(wire) as { data: Float32Array; dims: number[] }
+      // The same values as a view into the middle of a bigger buffer.
+      const big = new Float32Array(plain.data.length + 64).fill(7)
+      big.set(plain.data, 32)
+      const view = big.subarray(32, 32 + plain.data.length)
+      const a = await model.run({ x: plain })
+      const b = await model.run({ x: { data: view, dims: plain.dims } })
+      const intact = big.buffer.byteLength === big.length * 4 && big[0] === 7 && view[5] === plain.data[5]
+      const mine = plain.data.slice()
+      await model.run({ x: { data: mine, dims: plain.dims } }, { transfer: true })
+      const same = Object.keys(a).every((k) => a[k]!.data.every((v, i) => v === b[k]!.data[i]))
+      return { intact, same, detached: mine.byteLength === 0, plainKept: plain.data.byteLength > 0 }
+    },
+    [catalog.ocrCls.name, x] as const,
+  )
+  expect(r).toEqual({ intact: true, same: true, detached: true, plainKept: true })
+})

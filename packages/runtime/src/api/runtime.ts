@@ -6,7 +6,7 @@ import { FerryError, type TelemetryEvent } from '@ferry/protocol'
 import * as Comlink from 'comlink'
 import type { ModelCache } from '../cache/types.js'
 import type { EngineApi, EngineConfig, Inputs, ModelInfo, Progress, TestHooks } from '../engine/types.js'
-import { buffersOf, fromWire } from '../engine/wire.js'
+import { buffersOf, copyInputs, fromWire } from '../engine/wire.js'
 import { type Capabilities, detectCapabilities } from '../platform/env.js'
 import { createTelemetry } from '../telemetry/index.js'
 import { exportCache } from '../worker/cache-bridge.js'
@@ -188,12 +188,14 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
       manifest: info.manifest,
       async run(inputs: Inputs, opts: RunOptions = {}) {
         const callId = opts.signal ? nextCall++ : undefined
-        const p =
-          opts.transfer && runTransfer
-            ? call(() =>
-                (runTransfer as NonNullable<typeof runTransfer>)(handle, inputs, callId, buffersOf(inputs)),
-              )
-            : call((e) => e.run(handle, inputs, callId))
+        const send = runTransfer
+        // To the worker, inputs travel as transfers: the caller's own buffers with `transfer`, else copies.
+        const p = send
+          ? call(() => {
+              const sent = opts.transfer ? inputs : copyInputs(inputs)
+              return send(handle, sent, callId, buffersOf(sent))
+            })
+          : call((e) => e.run(handle, inputs, callId))
         const r = await withSignal(p, opts.signal, () => void engine.then((e) => e.abort(callId as number)))
         model.backend = r.backend
         model.fallback = r.fallback

@@ -14,6 +14,22 @@ export function fromWire(err: unknown): FerryError {
   return new FerryError('INTERNAL', err instanceof Error ? err.message : String(err))
 }
 
+/**
+ * The inputs with each typed array replaced by a copy of just the bytes it views, to be transferred: one
+ * copy, where a structured clone makes two (and of a view's whole buffer). The caller's arrays stay usable.
+ */
+export function copyInputs<T extends Record<string, unknown>>(inputs: T): T {
+  const out: Record<string, unknown> = {}
+  for (const k in inputs) {
+    const v = inputs[k]
+    const d = (ArrayBuffer.isView(v) ? v : (v as { data?: unknown } | null)?.data) as Uint8Array
+    // (a DataView has no slice: it goes as it is, and the engine's checks refuse it)
+    out[k] =
+      ArrayBuffer.isView(d) && d.slice ? (d === v ? d.slice() : { ...(v as object), data: d.slice() }) : v
+  }
+  return out as T
+}
+
 /** The distinct buffers behind a set of tensors (`{ data }` or bare typed arrays), for a transfer list. */
 export function buffersOf(tensors: Record<string, unknown>): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>()
