@@ -130,7 +130,6 @@ try {
   )
   // The same two measures for the bare hop (no Ferry): what no worker-hosted engine can beat here.
   const [bigRow, tinyRow] = result.rows
-  console.log('raw2 (a second identical raw session):', p50(bigRow.raw2), p50(tinyRow.raw2))
   console.log(
     `floor (raw+hop, no Ferry): big-MLP ratio ${(p50(bigRow.hop) / p50(bigRow.raw)).toFixed(3)}, tiny added ${(p50(tinyRow.hop) - p50(tinyRow.raw)).toFixed(3)} ms`,
   )
