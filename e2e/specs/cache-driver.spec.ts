@@ -125,16 +125,41 @@ test('a big blob is stored in chunk records and altered bytes in IndexedDB are c
     const fresh = T.createCache(T.createIndexedDBDriver({ name: db }), {
       onEvent: (e: { action: string }) => events.push(e.action),
     })
+    // The first read's digest check runs on a helper worker (crypto.subtle blocks the thread it runs
+    // on): count the workers started while the fresh cache reads.
+    const RealWorker = window.Worker
+    let helpers = 0
+    window.Worker = class extends RealWorker {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args)
+        helpers++
+      }
+    }
     const afterReload = await fresh.get(b.digest, owner)
+    const helpersForCorrupt = helpers
+    const eventsForBig = [...events]
+    // An intact blob, read by yet another fresh cache: checked off-thread too, and served.
+    const c = await T.blob(8, 1000)
+    await cache.putManifest(T.manifest('small', 1, [c]))
+    await cache.put(c.digest, c.bytes, { name: 'small', version: 1 })
+    const intact = await T.createCache(T.createIndexedDBDriver({ name: db })).get(c.digest, {
+      name: 'small',
+      version: 1,
+    })
+    window.Worker = RealWorker
+    await cache.delete('small')
     const listed = await fresh.list()
     return {
+      helpersForCorrupt,
+      helpersForIntact: helpers - helpersForCorrupt,
+      intactOk: intact?.byteLength === 1000,
       stored,
       chunkKeys: keys.length,
       chunkIsBlob: stored1 instanceof Blob,
       sameSessionOk: sameSession?.byteLength === size,
       afterReload,
       listed: listed.length,
-      events,
+      events: eventsForBig,
     }
   })
   expect(r.stored).toBe(true)
@@ -145,6 +170,9 @@ test('a big blob is stored in chunk records and altered bytes in IndexedDB are c
   expect(r.afterReload).toBeNull()
   expect(r.listed).toBe(0)
   expect(r.events).toEqual(['store', 'hit', 'corrupt'])
+  expect(r.helpersForCorrupt).toBe(1)
+  expect(r.helpersForIntact).toBe(1)
+  expect(r.intactOk).toBe(true)
 })
 
 test('two real tabs: one evicting never takes what the other has retained', async ({

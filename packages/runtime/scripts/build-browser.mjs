@@ -1,11 +1,12 @@
 // Builds dist/browser/: ferry.js (classic script, global `Ferry`), ferry.mjs (ESM), ferry-worker.mjs,
 // and ONNX Runtime Web's files; prints the runtime's own JavaScript size (min+gzip, without ORT).
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { minify } from 'terser'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist/browser')
@@ -55,6 +56,25 @@ await Promise.all([
     outfile: join(out, 'ferry-worker.mjs'),
   }),
 ])
+
+/**
+ * esbuild bundles and minifies; terser then minifies the bundles harder (compress passes, better
+ * mangling: about 5% smaller gzipped, same code) and composes its source map with esbuild's.
+ */
+async function squeeze(file, module) {
+  const path = join(out, file)
+  const [code, map] = await Promise.all([readFile(path, 'utf8'), readFile(`${path}.map`, 'utf8')])
+  const r = await minify(code, {
+    ecma: 2022,
+    module,
+    compress: { passes: 3 },
+    mangle: true,
+    format: { comments: false },
+    sourceMap: { content: map, url: `${file}.map`, includeSources: true },
+  })
+  await Promise.all([writeFile(path, r.code), writeFile(`${path}.map`, r.map)])
+}
+await Promise.all([squeeze('ferry.js', false), squeeze('ferry.mjs', true), squeeze('ferry-worker.mjs', true)])
 for (const f of ORT_FILES) await copyFile(join(ortDist, f), join(out, f))
 
 const size = async (f) => {

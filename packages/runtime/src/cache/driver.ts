@@ -24,6 +24,12 @@ export interface CacheDriver {
   writeBlob(digest: string, bytes: Uint8Array, records: Array<[string, unknown]>): Promise<void>
   /** The blob's bytes (`size` of them), or null when missing or not the expected length. */
   readBlob(digest: string, size: number): Promise<Uint8Array | null>
+  /**
+   * Optional: the blob as an immutable platform `Blob` (IndexedDB keeps its chunks as Blobs), or null
+   * like `readBlob`. The core then reads the bytes out of it, and its digest check reads the same Blob
+   * again on another thread instead of hashing on this one.
+   */
+  openBlob?(digest: string, size: number): Promise<Blob | null>
   /** Deletes blobs and commits `records` changes in the same step where the platform allows. */
   deleteBlobs(digests: string[], records: Array<[string, unknown]>): Promise<void>
   /** Digests of every stored blob, complete or not (for sweeping leftovers of a crashed write). */

@@ -102,6 +102,13 @@ export function createIndexedDBDriver(options: IndexedDBDriverOptions = {}): Cac
     for (const [k, v] of changes) v === undefined ? s.delete(k) : s.put(v, k)
   }
 
+  /** The chunks as one Blob over their handles: read once, the platform fills a single buffer. */
+  const openBlob = async (digest: string, size: number) => {
+    const chunks = await tx([CHUNKS], 'readonly', (t) => done(t.objectStore(CHUNKS).getAll(range(digest))))
+    const all = new Blob(chunks as Array<Blob | ArrayBuffer>)
+    return all.size === size ? all : null
+  }
+
   return {
     kind: 'indexeddb',
     id: `indexeddb:${name}`,
@@ -125,11 +132,10 @@ export function createIndexedDBDriver(options: IndexedDBDriverOptions = {}): Cac
           await done(s.put(chunkValue(bytes.subarray(off, off + CHUNK)), [digest, i]))
         apply(t, changes)
       }),
+    openBlob,
     async readBlob(digest, size) {
-      const chunks = await tx([CHUNKS], 'readonly', (t) => done(t.objectStore(CHUNKS).getAll(range(digest))))
-      // One Blob over the chunk handles, read once: the platform fills a single buffer, no chunk copies.
-      const all = new Blob(chunks as Array<Blob | ArrayBuffer>)
-      return all.size === size ? new Uint8Array(await all.arrayBuffer()) : null
+      const all = await openBlob(digest, size)
+      return all ? new Uint8Array(await all.arrayBuffer()) : null
     },
     deleteBlobs: (digests, changes) =>
       tx([RECORDS, CHUNKS], 'readwrite', (t) => {
