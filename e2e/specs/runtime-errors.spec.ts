@@ -285,3 +285,23 @@ test("inputs cross to the worker as copies: the caller's arrays (views too) stay
   )
   expect(r).toEqual({ intact: true, same: true, detached: true, plainKept: true })
 })
+
+test('ONNX Runtime failing to load once is BACKEND_UNAVAILABLE, and the next load tries again and works', async ({
+  openRuntimePage,
+  page,
+}) => {
+  let requests = 0
+  await page
+    .context()
+    .route(/\/ort\.wasm\.min\.mjs$/, (route) =>
+      ++requests === 1 ? route.fulfill({ status: 503, body: 'unavailable' }) : route.continue(),
+    )
+  const rp = await openRuntimePage()
+  await rp.createRuntime()
+  const first = await rp.load(catalog.ocrCls.name)
+  expect(!first.ok && first.error.code).toBe('BACKEND_UNAVAILABLE')
+  expect(!first.ok && first.error.message).toContain('could not load ONNX Runtime')
+  const second = await rp.load(catalog.ocrCls.name)
+  expect(second.ok, JSON.stringify(!second.ok && second.error)).toBe(true)
+  expect(requests).toBe(2)
+})

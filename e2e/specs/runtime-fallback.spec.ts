@@ -48,3 +48,24 @@ test('a device lost mid-run moves the model to WASM and in-flight requests still
   const again = await rp.run(m.name, feeds)
   expect(again.ok && compareTensors(again.outputs, want, 1e-4)).toBeNull()
 })
+
+test('the WebGPU build of ONNX Runtime failing to load: the model still loads, on WASM, with the reason', async ({
+  openRuntimePage,
+  page,
+}) => {
+  const m = catalog.ocrCls
+  let refused = 0
+  await page.context().route(/\/ort\.webgpu\.min\.mjs$/, (route) => {
+    refused++
+    return route.fulfill({ status: 503, body: 'unavailable' })
+  })
+  const rp = await openRuntimePage()
+  await rp.createRuntime()
+  const model = await rp.mustLoad(m.name)
+  expect(refused).toBeGreaterThan(0)
+  expect(model.backend).toBe('wasm')
+  expect(model.fallback).toMatchObject({ from: 'webgpu', reason: expect.stringMatching(/^session-failed/) })
+  const feeds = m.inputs(33)
+  const [got, want] = await Promise.all([rp.mustRun(m.name, feeds), referenceRun(m.file, feeds)])
+  expect(compareTensors(got, want, 1e-4)).toBeNull()
+})

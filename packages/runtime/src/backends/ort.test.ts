@@ -34,4 +34,24 @@ describe('OrtHost', () => {
     expect(order).toEqual(['wasm', 'webgpu', 'wasm'])
     expect(most).toBe(1)
   })
+
+  it('a module that fails to load is BACKEND_UNAVAILABLE and is tried again on the next call', async () => {
+    const fake = { env: { wasm: {} }, InferenceSession: {} } as unknown as OrtModule
+    const asked: string[] = []
+    const host = new OrtHost(
+      async (flavor) => {
+        asked.push(flavor)
+        if (asked.length === 1) throw new TypeError('Failed to fetch dynamically imported module')
+        return fake
+      },
+      { crossOriginIsolated: false, hardwareConcurrency: 2 },
+    )
+    await expect(host.module('webgpu')).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('could not load ONNX Runtime (webgpu build)'),
+    })
+    expect(await host.module('wasm')).toBe(fake)
+    expect(await host.module('wasm')).toBe(fake)
+    expect(asked).toEqual(['webgpu', 'wasm'])
+  })
 })

@@ -3,7 +3,7 @@
  * sessions one at a time (ORT cannot create sessions concurrently) through one promise chain.
  */
 
-import type { BackendName } from '@ferry/protocol'
+import { type BackendName, FerryError } from '@ferry/protocol'
 import type * as Ort from 'onnxruntime-web'
 
 export type OrtModule = typeof Ort
@@ -28,21 +28,33 @@ export class OrtHost {
     private readonly settings: OrtSettings,
   ) {}
 
-  /** Loads ORT (the WebGPU-capable build when `flavor` is webgpu) and configures it; later calls share it. */
+  /**
+   * Loads ORT (the WebGPU-capable build when `flavor` is webgpu) and configures it; later calls share it.
+   * A build that fails to load (a network blip, a file missing on a CDN) is BACKEND_UNAVAILABLE and is
+   * not remembered: the next call tries again (browsers refetch a module whose import failed).
+   */
   module(flavor: 'webgpu' | 'wasm'): Promise<OrtModule> {
-    this.mod ??= this.load(flavor).then((m) => {
-      const ort = (
-        (m as { default?: OrtModule }).default?.InferenceSession ? (m as { default: OrtModule }).default : m
-      ) as OrtModule
-      const s = this.settings
-      if (s.wasmPaths) ort.env.wasm.wasmPaths = s.wasmPaths
-      // WASM threads need SharedArrayBuffer, which only cross-origin isolated pages have.
-      ort.env.wasm.numThreads =
-        s.numThreads ?? (s.crossOriginIsolated ? Math.max(1, Math.min(4, s.hardwareConcurrency)) : 1)
-      ort.env.wasm.proxy = false
-      ort.env.logLevel = 'error'
-      return ort
-    })
+    this.mod ??= this.load(flavor).then(
+      (m) => {
+        const ort = (
+          (m as { default?: OrtModule }).default?.InferenceSession ? (m as { default: OrtModule }).default : m
+        ) as OrtModule
+        const s = this.settings
+        if (s.wasmPaths) ort.env.wasm.wasmPaths = s.wasmPaths
+        // WASM threads need SharedArrayBuffer, which only cross-origin isolated pages have.
+        ort.env.wasm.numThreads =
+          s.numThreads ?? (s.crossOriginIsolated ? Math.max(1, Math.min(4, s.hardwareConcurrency)) : 1)
+        ort.env.wasm.proxy = false
+        ort.env.logLevel = 'error'
+        return ort
+      },
+      (err) => {
+        this.mod = undefined
+        throw new FerryError('BACKEND_UNAVAILABLE', `could not load ONNX Runtime (${flavor} build): ${err}`, {
+          cause: err,
+        })
+      },
+    )
     return this.mod
   }
 

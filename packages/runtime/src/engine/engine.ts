@@ -65,7 +65,10 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
     maxQueue: config.maxQueue ?? 128,
     ortModule() {
       flavor ??= gpuWanted ? gpu.check().then((p) => (p.ok ? 'webgpu' : 'wasm')) : Promise.resolve('wasm')
-      return flavor.then((f) => ortHost.module(f))
+      // The WebGPU build failing to load leaves the WASM build: sessions then fall back with the reason.
+      return flavor.then((f) =>
+        ortHost.module(f).catch((e) => (f === 'webgpu' ? ortHost.module('wasm') : Promise.reject(e))),
+      )
     },
     files: (manifest) => loadFiles(ctx, manifest, fetchOpts, async (b) => b).then((r) => r.value),
     onFallback(m, f, to) {
