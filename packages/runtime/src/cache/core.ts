@@ -223,7 +223,9 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
     }
     const check = verify === 'always' || (verify === 'first-read' && !verified.has(digest))
     // A driver that hands out a Blob lets the digest check run off this thread, from now on: it reads
-    // the Blob while this thread reads it too, then hashes while this thread creates the session.
+    // the Blob while this thread reads it too, then hashes while this thread creates the session. Not
+    // later: a worker started just before the (synchronous) create only gets going once it is over
+    // (measured: cached 64 MiB loads 25% slower than with the check started here).
     const blob = await driver.openBlob?.(digest, record.size).catch(() => null)
     const early = check && blob ? matchesDigest(blob, digest) : undefined
     early?.catch(() => {})
