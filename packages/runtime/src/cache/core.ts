@@ -14,7 +14,7 @@
  */
 import type { CacheEvent, Manifest } from '@ferry/protocol'
 import { defaultBudget, requestPersistence, storageEstimate } from './budget.js'
-import { matchesDigest } from './digest.js'
+import { matchesDigest, startBlobCheck } from './digest.js'
 import { type CacheDriver, isQuotaError } from './driver.js'
 import { type Locks, localLocks, platformLocks } from './locks.js'
 import { type EvictionPlan, POLICIES, type PolicyName, planEviction, usedBytes } from './policy.js'
@@ -222,37 +222,46 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
       return null
     }
     const check = verify === 'always' || (verify === 'first-read' && !verified.has(digest))
-    // A driver that hands out a Blob lets the digest check run off this thread, from now on: it reads
-    // the Blob while this thread reads it too, then hashes while this thread creates the session. Not
-    // later: a worker started just before the (synchronous) create only gets going once it is over
-    // (measured: cached 64 MiB loads 25% slower than with the check started here).
-    const blob = await driver.openBlob?.(digest, record.size).catch(() => null)
-    const early = check && blob ? matchesDigest(blob, digest) : undefined
-    early?.catch(() => {})
-    const bytes = await (blob
-      ? blob.arrayBuffer().then((b) => new Uint8Array(b))
-      : driver.readBlob(digest, record.size)
-    ).catch(() => null)
-    const bad = async () => {
-      emit((await drop(digest)) ? 'corrupt' : 'miss', who, record.size)
-      return false
-    }
-    if (!bytes) {
-      await bad()
-      return null
-    }
-    const good = () => {
-      verified.add(digest)
-      touch(digest, owner)
-      emit('hit', who, record.size)
-      return true
-    }
-    return {
-      bytes,
-      // Never rejects: a check that cannot finish (a broken store) counts as a mismatch.
-      verified: check
-        ? (early ?? matchesDigest(bytes, digest)).then((ok) => (ok ? good() : bad())).catch(() => false)
-        : Promise.resolve(good()),
+    // Where the driver hands out Blobs, the check runs on a helper worker, started now, before the read
+    // (see startBlobCheck): cached 64 MiB loads measured 10-25% faster than with the check here.
+    const helper = check && driver.openBlob && typeof Worker === 'function' ? startBlobCheck() : null
+    let handed = false
+    try {
+      const blob = await driver.openBlob?.(digest, record.size).catch(() => null)
+      const bytes = await (blob
+        ? blob.arrayBuffer().then((b) => new Uint8Array(b))
+        : driver.readBlob(digest, record.size)
+      ).catch(() => null)
+      const bad = async () => {
+        emit((await drop(digest)) ? 'corrupt' : 'miss', who, record.size)
+        return false
+      }
+      if (!bytes) {
+        await bad()
+        return null
+      }
+      const good = () => {
+        verified.add(digest)
+        touch(digest, owner)
+        emit('hit', who, record.size)
+        return true
+      }
+      let ok: boolean | Promise<boolean> = true
+      if (check && helper && blob) {
+        // Handed the Blob only now that this thread has its bytes, so the two reads do not compete.
+        handed = true
+        ok = helper.check(blob, digest).catch(() => matchesDigest(bytes, digest))
+      } else if (check) ok = matchesDigest(bytes, digest)
+      return {
+        bytes,
+        // Never rejects: a check that cannot finish (a broken store) counts as a mismatch.
+        verified: Promise.resolve(ok)
+          .then((r) => (r ? good() : bad()))
+          .catch(() => false),
+      }
+    } finally {
+      // A helper that got no Blob (a failed read, a driver error) is stopped; a busy one stops itself.
+      if (!handed) helper?.stop()
     }
   }
 

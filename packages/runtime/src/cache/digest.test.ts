@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Worker as NodeWorker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HASHER, matchesDigest } from './digest.js'
+import { HASHER, matchesDigest, startBlobCheck } from './digest.js'
 
 const bytes = new TextEncoder().encode('ferry '.repeat(10_000))
 const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
@@ -51,44 +51,53 @@ afterEach(() => {
 })
 
 describe('matchesDigest', () => {
-  it('checks bytes on this thread', async () => {
+  it('checks bytes against a sha256 digest', async () => {
     expect(await matchesDigest(bytes, digest)).toBe(true)
     expect(await matchesDigest(bytes.subarray(1), digest)).toBe(false)
   })
+})
 
+describe('startBlobCheck', () => {
   it("hashes a Blob on a worker of its own, with the hasher's real script", async () => {
     g.Worker = BlobUrlWorker
     BlobUrlWorker.started = 0
     BlobUrlWorker.answers = []
-    expect(await matchesDigest(new Blob([bytes]), digest)).toBe(true)
-    expect(await matchesDigest(new Blob([bytes, Uint8Array.of(1)]), digest)).toBe(false)
+    const a = startBlobCheck()
+    const b = startBlobCheck()
+    expect(await a?.check(new Blob([bytes]), digest)).toBe(true)
+    expect(await b?.check(new Blob([bytes, Uint8Array.of(1)]), digest)).toBe(false)
     expect(BlobUrlWorker.started).toBe(2)
-    // The workers answered the digests themselves (no fallback to this thread).
+    // The workers answered the digests themselves.
     expect(BlobUrlWorker.answers).toHaveLength(2)
     expect(`sha256:${BlobUrlWorker.answers[0]}`).toBe(digest)
     expect(BlobUrlWorker.answers[1]).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it('hashes a Blob here when no worker can start or the worker fails', async () => {
+  it('is null where no worker can start, and rejects when its worker fails', async () => {
     g.Worker = undefined
-    expect(await matchesDigest(new Blob([bytes]), digest)).toBe(true)
+    expect(startBlobCheck()).toBeNull()
     g.Worker = class {
       constructor() {
         throw new DOMException('blocked by CSP', 'SecurityError')
       }
     }
-    expect(await matchesDigest(new Blob([bytes]), digest)).toBe(true)
-    // A worker that answers null (its crypto.subtle failed) or errors: the check still happens, here.
+    expect(startBlobCheck()).toBeNull()
+    // A worker that answers null (its crypto.subtle failed): the caller checks the bytes itself then.
+    let stopped = 0
     g.Worker = class {
       onmessage: ((e: { data: unknown }) => void) | null = null
       onerror: ((e: unknown) => void) | null = null
       postMessage() {
         setTimeout(() => this.onmessage?.({ data: null }))
       }
-      terminate() {}
+      terminate() {
+        stopped++
+      }
     }
-    expect(await matchesDigest(new Blob([bytes]), digest)).toBe(true)
-    expect(await matchesDigest(new Blob([bytes.subarray(2)]), digest)).toBe(false)
+    await expect(startBlobCheck()?.check(new Blob([bytes]), digest)).rejects.toThrow('digest worker failed')
+    expect(stopped).toBe(1)
+    startBlobCheck()?.stop()
+    expect(stopped).toBe(2)
   })
 
   it('the hasher script is self-contained (no references to this module)', () => {
