@@ -18,16 +18,25 @@ test.skip(({ backend }) => backend !== 'wasm', 'backend-independent; covered onc
 
 const vad = catalog.sileroVad
 
+/** Loads ocr-cls through a registry proxy that flips bytes of its model blob in transit. */
+async function loadTampered({
+  openRuntimePage,
+  registryProxy,
+  published,
+}: Pick<Parameters<Parameters<typeof test>[2]>[0], 'openRuntimePage' | 'registryProxy' | 'published'>) {
+  const digest = published.ocrCls.manifest.files[0]!.digest
+  const evil = await registryProxy({ tamper: (p) => p === `/v1/blobs/${digest}` })
+  const rp = await openRuntimePage({ registry: evil.url })
+  await rp.createRuntime()
+  return { digest, evil, rp, bad: await rp.load(catalog.ocrCls.name) }
+}
+
 test('bytes flipped in transit are rejected with INTEGRITY_MISMATCH and never run', async ({
   openRuntimePage,
   registryProxy,
   published,
 }) => {
-  const digest = published.ocrCls.manifest.files[0]!.digest
-  const evil = await registryProxy({ tamper: (p) => p === `/v1/blobs/${digest}` })
-  const rp = await openRuntimePage({ registry: evil.url })
-  await rp.createRuntime()
-  const bad = await rp.load(catalog.ocrCls.name)
+  const { digest, bad } = await loadTampered({ openRuntimePage, registryProxy, published })
   expect(bad.ok).toBe(false)
   expect(!bad.ok && bad.error.code).toBe('INTEGRITY_MISMATCH')
   expect(!bad.ok && bad.error.message).toContain(digest)
@@ -39,11 +48,7 @@ test('after a tampered download, the next load fetches fresh bytes (not the HTTP
   registryProxy,
   published,
 }) => {
-  const digest = published.ocrCls.manifest.files[0]!.digest
-  const evil = await registryProxy({ tamper: (p) => p === `/v1/blobs/${digest}` })
-  const rp = await openRuntimePage({ registry: evil.url })
-  await rp.createRuntime()
-  const bad = await rp.load(catalog.ocrCls.name)
+  const { digest, evil, rp, bad } = await loadTampered({ openRuntimePage, registryProxy, published })
   expect(!bad.ok && bad.error.code).toBe('INTEGRITY_MISMATCH')
   // The blob answer is `immutable`: a runtime that trusts the HTTP cache after a mismatch stays broken.
   evil.set({})

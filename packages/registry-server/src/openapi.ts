@@ -27,6 +27,17 @@ const ALIAS = param('alias', 'Alias; `latest` is built in (the highest version)'
 const DIGEST = param('digest', 'Content digest', ref('Digest'))
 const bearer = [{ bearer: [] }]
 const etag = { ETag: { schema: { type: 'string' } } }
+/** GET of a manifest, by version or by alias: the same answers, conditional with If-None-Match. */
+const manifestGet = (summary: string, parameters: object[]) => ({
+  summary,
+  parameters,
+  responses: {
+    200: { description: 'Manifest', headers: etag, content: json(ref('Manifest')) },
+    304: { description: 'Not modified (If-None-Match)' },
+    400: E[400],
+    404: E[404],
+  },
+})
 
 const tensor = {
   type: 'object',
@@ -153,16 +164,7 @@ export const openApiDocument = {
       },
     },
     '/v1/models/{name}/versions/{version}': {
-      get: {
-        summary: 'A version manifest (immutable)',
-        parameters: [NAME, VERSION],
-        responses: {
-          200: { description: 'Manifest', headers: etag, content: json(ref('Manifest')) },
-          304: { description: 'Not modified (If-None-Match)' },
-          400: E[400],
-          404: E[404],
-        },
-      },
+      get: manifestGet('A version manifest (immutable)', [NAME, VERSION]),
       delete: {
         summary: 'Delete a version (its number is never reused)',
         security: bearer,
@@ -178,16 +180,7 @@ export const openApiDocument = {
       },
     },
     '/v1/models/{name}/aliases/{alias}': {
-      get: {
-        summary: 'Manifest of the version an alias points to (no-cache, ETag)',
-        parameters: [NAME, ALIAS],
-        responses: {
-          200: { description: 'Manifest', headers: etag, content: json(ref('Manifest')) },
-          304: { description: 'Not modified (If-None-Match)' },
-          400: E[400],
-          404: E[404],
-        },
-      },
+      get: manifestGet('Manifest of the version an alias points to (no-cache, ETag)', [NAME, ALIAS]),
       put: {
         summary: 'Point an alias at a version (not `latest`)',
         security: bearer,

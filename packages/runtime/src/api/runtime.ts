@@ -192,8 +192,8 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
         // To the worker, inputs travel as transfers: the caller's own buffers with `transfer`, else copies.
         const p = send
           ? call(() => {
-              const sent = opts.transfer ? inputs : copyInputs(inputs)
-              return send(handle, sent, callId, buffersOf(sent))
+              const [sent, buffers] = opts.transfer ? [inputs, buffersOf(inputs)] : copyInputs(inputs)
+              return send(handle, sent, callId, buffers)
             })
           : call((e) => e.run(handle, inputs, callId))
         const r = await withSignal(p, opts.signal, () => void engine.then((e) => e.abort(callId as number)))

@@ -14,15 +14,16 @@
  */
 import type { CacheEvent, Manifest } from '@ferry/protocol'
 import { defaultBudget, requestPersistence, storageEstimate } from './budget.js'
-import { matchesDigest, startBlobCheck } from './digest.js'
 import { type CacheDriver, isQuotaError } from './driver.js'
 import { type Locks, localLocks, platformLocks } from './locks.js'
 import { type EvictionPlan, POLICIES, type PolicyName, planEviction, usedBytes } from './policy.js'
+import { readChecked } from './read.js'
 import {
   A,
   B,
   type BlobRecord,
   type Changes,
+  cacheEntries,
   M,
   newVersion,
   parseKey,
@@ -34,7 +35,7 @@ import {
   type VersionRecord,
   vkey,
 } from './records.js'
-import type { AliasRecord, CacheEntry, CacheEstimate, ModelCache, VersionRef } from './types.js'
+import type { AliasRecord, CacheEstimate, ModelCache, VersionRef } from './types.js'
 
 export interface CacheOptions {
   /** Bytes the cache may hold; default min(50% of the origin's quota, 4 GiB), 512 MiB in memory. */
@@ -222,46 +223,27 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
       return null
     }
     const check = verify === 'always' || (verify === 'first-read' && !verified.has(digest))
-    // Where the driver hands out Blobs, the check runs on a helper worker, started now, before the read
-    // (see startBlobCheck): cached 64 MiB loads measured 10-25% faster than with the check here.
-    const helper = check && driver.openBlob && typeof Worker === 'function' ? startBlobCheck() : null
-    let handed = false
-    try {
-      const blob = await driver.openBlob?.(digest, record.size).catch(() => null)
-      const bytes = await (blob
-        ? blob.arrayBuffer().then((b) => new Uint8Array(b))
-        : driver.readBlob(digest, record.size)
-      ).catch(() => null)
-      const bad = async () => {
-        emit((await drop(digest)) ? 'corrupt' : 'miss', who, record.size)
-        return false
-      }
-      if (!bytes) {
-        await bad()
-        return null
-      }
-      const good = () => {
-        verified.add(digest)
-        touch(digest, owner)
-        emit('hit', who, record.size)
-        return true
-      }
-      let ok: boolean | Promise<boolean> = true
-      if (check && helper && blob) {
-        // Handed the Blob only now that this thread has its bytes, so the two reads do not compete.
-        handed = true
-        ok = helper.check(blob, digest).catch(() => matchesDigest(bytes, digest))
-      } else if (check) ok = matchesDigest(bytes, digest)
-      return {
-        bytes,
-        // Never rejects: a check that cannot finish (a broken store) counts as a mismatch.
-        verified: Promise.resolve(ok)
-          .then((r) => (r ? good() : bad()))
-          .catch(() => false),
-      }
-    } finally {
-      // A helper that got no Blob (a failed read, a driver error) is stopped; a busy one stops itself.
-      if (!handed) helper?.stop()
+    const read = await readChecked(driver, digest, record.size, check)
+    const bad = async () => {
+      emit((await drop(digest)) ? 'corrupt' : 'miss', who, record.size)
+      return false
+    }
+    if (!read) {
+      await bad()
+      return null
+    }
+    const good = () => {
+      verified.add(digest)
+      touch(digest, owner)
+      emit('hit', who, record.size)
+      return true
+    }
+    return {
+      bytes: read.bytes,
+      // Never rejects: a check that cannot finish (a broken store) counts as a mismatch.
+      verified: Promise.resolve(read.ok)
+        .then((ok) => (ok ? good() : bad()))
+        .catch(() => false),
     }
   }
 
@@ -358,24 +340,7 @@ export function createCache(driver: CacheDriver, options: CacheOptions = {}): Mo
       const read = await Promise.all([snapshot(), driver.records(M)]).catch(() => null)
       if (!read) return []
       const [s, records] = read
-      const manifests = new Set(strip(new Map(records), M))
-      const out: CacheEntry[] = []
-      for (const [k, v] of s.versions) {
-        const present = v.digests.filter((d) => s.blobs.has(d))
-        if (!present.length) continue
-        out.push({
-          name: v.name,
-          version: v.version,
-          digests: [...v.digests],
-          bytes: present.reduce((n, d) => n + (s.blobs.get(d)?.size ?? 0), 0),
-          lastUsed: v.lastUsed,
-          uses: v.uses,
-          pinned: v.pinned,
-          inMemory: false,
-          complete: manifests.has(k) && present.length === v.digests.length,
-        })
-      }
-      return out.sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)
+      return cacheEntries(s, new Set(strip(new Map(records), M)))
     },
 
     async delete(name, version) {

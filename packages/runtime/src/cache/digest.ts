@@ -29,6 +29,7 @@ export interface BlobCheck {
  * while this thread creates the session.
  */
 export function startBlobCheck(): BlobCheck | null {
+  if (typeof Worker !== 'function') return null
   let w: Worker
   const url = URL.createObjectURL(new Blob([HASHER], { type: 'text/javascript' }))
   const stop = () => {

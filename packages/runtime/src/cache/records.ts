@@ -4,7 +4,7 @@
  * superseded}; `m:<name>@<version>` its manifest; `a:<name>:<alias>` what the alias last resolved to.
  */
 import type { CacheDriver } from './driver.js'
-import type { VersionRef } from './types.js'
+import type { CacheEntry, VersionRef } from './types.js'
 
 /** A stored blob. Its record is written only after its bytes, so a record means complete bytes. */
 export interface BlobRecord {
@@ -70,4 +70,25 @@ export async function sweepOrphans(driver: CacheDriver): Promise<void> {
   const known = new Set(strip(new Map(await driver.records(B)), B))
   const orphans = (await driver.blobDigests()).filter((d) => !known.has(d))
   if (orphans.length) await driver.deleteBlobs(orphans, [])
+}
+
+/** What `cache.list()` shows: each version with bytes present, by name then version. */
+export function cacheEntries(s: Snapshot, manifests: Set<string>): CacheEntry[] {
+  const out: CacheEntry[] = []
+  for (const [k, v] of s.versions) {
+    const present = v.digests.filter((d) => s.blobs.has(d))
+    if (!present.length) continue
+    out.push({
+      name: v.name,
+      version: v.version,
+      digests: [...v.digests],
+      bytes: present.reduce((n, d) => n + (s.blobs.get(d)?.size ?? 0), 0),
+      lastUsed: v.lastUsed,
+      uses: v.uses,
+      pinned: v.pinned,
+      inMemory: false,
+      complete: manifests.has(k) && present.length === v.digests.length,
+    })
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)
 }

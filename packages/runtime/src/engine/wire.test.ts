@@ -5,7 +5,7 @@ describe('copyInputs', () => {
   it('copies just the bytes a view covers, in a buffer of its own', () => {
     const big = new Float32Array([9, 1, 2, 3, 9])
     const view = big.subarray(1, 4)
-    const out = copyInputs({ x: { data: view, dims: [3] }, y: view })
+    const [out, buffers] = copyInputs({ x: { data: view, dims: [3] }, y: view })
     const x = out.x as { data: Float32Array; dims: number[] }
     expect([...x.data]).toEqual([1, 2, 3])
     expect(x.dims).toEqual([3])
@@ -15,10 +15,11 @@ describe('copyInputs', () => {
     expect([...(out.y as Float32Array)]).toEqual([1, 2, 3])
     expect(buffersOf(out)).not.toContain(big.buffer)
     expect(buffersOf(out)).toHaveLength(2)
+    expect(buffers).toEqual(buffersOf(out))
   })
 
   it('keeps the dtype of every typed array (BigInt64Array, Uint8Array)', () => {
-    const out = copyInputs({ a: BigInt64Array.of(5n), b: { data: Uint8Array.of(1, 0), dims: [2] } })
+    const [out] = copyInputs({ a: BigInt64Array.of(5n), b: { data: Uint8Array.of(1, 0), dims: [2] } })
     expect(out.a).toBeInstanceOf(BigInt64Array)
     expect((out.b as { data: unknown }).data).toBeInstanceOf(Uint8Array)
   })
@@ -26,9 +27,10 @@ describe('copyInputs', () => {
   it('passes scalars, strings, plain arrays and DataViews through untouched', () => {
     const dv = new DataView(new ArrayBuffer(4))
     const strings = { data: ['a', 'b'], dims: [2] }
-    const out = copyInputs({ n: 3, s: 'hi', strings, dv, b: true })
+    const [out, buffers] = copyInputs({ n: 3, s: 'hi', strings, dv, b: true })
     expect(out).toEqual({ n: 3, s: 'hi', strings, dv, b: true })
     expect(out.strings).toBe(strings)
     expect(out.dv).toBe(dv)
+    expect(buffers).toEqual([])
   })
 })

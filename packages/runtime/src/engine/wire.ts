@@ -15,19 +15,26 @@ export function fromWire(err: unknown): FerryError {
 }
 
 /**
- * The inputs with each typed array replaced by a copy of just the bytes it views, to be transferred: one
- * copy, where a structured clone makes two (and of a view's whole buffer). The caller's arrays stay usable.
+ * The inputs with each typed array replaced by a copy of just the bytes it views, and those copies'
+ * buffers, to be transferred: one copy, where a structured clone makes two (and of a view's whole
+ * buffer). The caller's arrays stay usable.
  */
-export function copyInputs<T extends Record<string, unknown>>(inputs: T): T {
+export function copyInputs<T extends Record<string, unknown>>(inputs: T): [T, ArrayBuffer[]] {
   const out: Record<string, unknown> = {}
+  const buffers: ArrayBuffer[] = []
   for (const k in inputs) {
     const v = inputs[k]
     const d = (ArrayBuffer.isView(v) ? v : (v as { data?: unknown } | null)?.data) as Uint8Array
     // (a DataView has no slice: it goes as it is, and the engine's checks refuse it)
-    out[k] =
-      ArrayBuffer.isView(d) && d.slice ? (d === v ? d.slice() : { ...(v as object), data: d.slice() }) : v
+    if (!ArrayBuffer.isView(d) || !d.slice) {
+      out[k] = v
+      continue
+    }
+    const c = d.slice()
+    buffers.push(c.buffer)
+    out[k] = d === v ? c : { ...(v as object), data: c }
   }
-  return out as T
+  return [out as T, buffers]
 }
 
 /** The distinct buffers behind a set of tensors (`{ data }` or bare typed arrays), for a transfer list. */
