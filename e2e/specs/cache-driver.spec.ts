@@ -138,21 +138,24 @@ test('a big blob is stored in chunk records and altered bytes in IndexedDB are c
     const afterReload = await fresh.get(b.digest, owner)
     const helpersForCorrupt = helpers
     const eventsForBig = [...events]
-    // An intact blob, read by yet another fresh cache: checked off-thread too, and served.
-    const c = await T.blob(8, 1000)
-    await cache.putManifest(T.manifest('small', 1, [c]))
-    await cache.put(c.digest, c.bytes, { name: 'small', version: 1 })
-    const intact = await T.createCache(T.createIndexedDBDriver({ name: db })).get(c.digest, {
-      name: 'small',
-      version: 1,
-    })
+    // Intact blobs, read by yet another fresh cache: a large one checked off-thread too, a small one
+    // (under 1 MiB) on this thread; both served.
+    const c = await T.blob(8, 1.5 * 2 ** 20)
+    const d = await T.blob(9, 1000)
+    await cache.putManifest(T.manifest('intact', 1, [c, d]))
+    for (const x of [c, d]) await cache.put(x.digest, x.bytes, { name: 'intact', version: 1 })
+    const again = T.createCache(T.createIndexedDBDriver({ name: db }))
+    const intact = await again.get(c.digest, { name: 'intact', version: 1 })
+    const helpersForIntact = helpers - helpersForCorrupt
+    const small = await again.get(d.digest, { name: 'intact', version: 1 })
     window.Worker = RealWorker
-    await cache.delete('small')
+    await cache.delete('intact')
     const listed = await fresh.list()
     return {
       helpersForCorrupt,
-      helpersForIntact: helpers - helpersForCorrupt,
-      intactOk: intact?.byteLength === 1000,
+      helpersForIntact,
+      helpersForSmall: helpers - helpersForCorrupt - helpersForIntact,
+      intactOk: intact?.byteLength === c.bytes.byteLength && small?.byteLength === 1000,
       stored,
       chunkKeys: keys.length,
       chunkIsBlob: stored1 instanceof Blob,
@@ -172,6 +175,7 @@ test('a big blob is stored in chunk records and altered bytes in IndexedDB are c
   expect(r.events).toEqual(['store', 'hit', 'corrupt'])
   expect(r.helpersForCorrupt).toBe(1)
   expect(r.helpersForIntact).toBe(1)
+  expect(r.helpersForSmall).toBe(0)
   expect(r.intactOk).toBe(true)
 })
 

@@ -18,17 +18,23 @@ test.skip(({ backend }) => backend !== 'wasm', 'backend-independent; covered onc
 
 const vad = catalog.sileroVad
 
-/** Loads ocr-cls through a registry proxy that flips bytes of its model blob in transit. */
-async function loadTampered({
-  openRuntimePage,
-  registryProxy,
-  published,
-}: Pick<Parameters<Parameters<typeof test>[2]>[0], 'openRuntimePage' | 'registryProxy' | 'published'>) {
-  const digest = published.ocrCls.manifest.files[0]!.digest
+/**
+ * Loads a model (ocr-cls unless `model` says otherwise) through a registry proxy that flips bytes of its
+ * model blob in transit.
+ */
+async function loadTampered(
+  {
+    openRuntimePage,
+    registryProxy,
+    published,
+  }: Pick<Parameters<Parameters<typeof test>[2]>[0], 'openRuntimePage' | 'registryProxy' | 'published'>,
+  model: 'ocrCls' | 'sileroVad' = 'ocrCls',
+) {
+  const digest = published[model].manifest.files[0]!.digest
   const evil = await registryProxy({ tamper: (p) => p === `/v1/blobs/${digest}` })
   const rp = await openRuntimePage({ registry: evil.url })
   await rp.createRuntime()
-  return { digest, evil, rp, bad: await rp.load(catalog.ocrCls.name) }
+  return { digest, evil, rp, bad: await rp.load(catalog[model].name) }
 }
 
 test('bytes flipped in transit are rejected with INTEGRITY_MISMATCH and never run', async ({
@@ -41,6 +47,32 @@ test('bytes flipped in transit are rejected with INTEGRITY_MISMATCH and never ru
   expect(!bad.ok && bad.error.code).toBe('INTEGRITY_MISMATCH')
   expect(!bad.ok && bad.error.message).toContain(digest)
   expect(bad.progress.map((p) => p.phase)).not.toContain('compiling')
+})
+
+test('a large download checked on a helper worker while its session is created: tampered, it fails with INTEGRITY_MISMATCH and is never kept', async ({
+  openRuntimePage,
+  registryProxy,
+  published,
+}) => {
+  // silero-vad's 1.8 MB pass OFF_THREAD_MIN_BYTES: its session is created while a helper hashes it.
+  const { digest, evil, rp, bad } = await loadTampered(
+    { openRuntimePage, registryProxy, published },
+    'sileroVad',
+  )
+  expect(!bad.ok && bad.error.code).toBe('INTEGRITY_MISMATCH')
+  expect(!bad.ok && bad.error.message).toContain(digest)
+  const listed = () =>
+    rp.page.evaluate(async () => {
+      const rt = window.harness.runtimes.get('rt') as { cache: { list(): Promise<{ name: string }[]> } }
+      return (await rt.cache.list()).map((e) => e.name)
+    })
+  expect(await listed()).toEqual([])
+  evil.set({})
+  const good = await rp.load(catalog.sileroVad.name)
+  expect(good.ok, JSON.stringify(!good.ok && good.error)).toBe(true)
+  const out = await rp.mustRun(catalog.sileroVad.name, catalog.sileroVad.inputs(3))
+  expect(Object.keys(out)).toEqual(published.sileroVad.manifest.outputs.map((o) => o.name))
+  expect(await listed()).toEqual([catalog.sileroVad.name])
 })
 
 test('after a tampered download, the next load fetches fresh bytes (not the HTTP-cached bad ones)', async ({

@@ -1,50 +1,13 @@
 import { createHash } from 'node:crypto'
-import { Worker as NodeWorker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HASHER, matchesDigest, startBlobCheck } from './digest.js'
+import { BlobUrlWorker } from '../../test/blob-url-worker.js'
+import { HASHER, matchesDigest, OFF_THREAD_MIN_BYTES, startBlobCheck } from './digest.js'
 
-const bytes = new TextEncoder().encode('ferry '.repeat(10_000))
+// Past OFF_THREAD_MIN_BYTES, so a helper worker is worth starting.
+const bytes = new TextEncoder().encode('ferry '.repeat(200_000))
 const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 const g = globalThis as { Worker?: unknown }
 const realWorker = g.Worker
-
-/**
- * A browser-like `Worker` over node:worker_threads: it runs the script behind a blob: URL with
- * `onmessage`/`postMessage` as a dedicated worker has them, so the hasher's own source is what runs.
- */
-class BlobUrlWorker {
-  onmessage: ((e: { data: unknown }) => void) | null = null
-  onerror: ((e: unknown) => void) | null = null
-  static started = 0
-  static answers: unknown[] = []
-  private readonly w: Promise<NodeWorker>
-  constructor(url: string) {
-    BlobUrlWorker.started++
-    this.w = (async () => {
-      const { resolveObjectURL } = await import('node:buffer')
-      const src = await (resolveObjectURL(url) as Blob).text()
-      const w = new NodeWorker(
-        `const { parentPort } = require('node:worker_threads')
-         globalThis.postMessage = (d) => parentPort.postMessage(d)
-         ${src}
-         parentPort.on('message', (data) => onmessage({ data }))`,
-        { eval: true },
-      )
-      w.on('message', (data) => {
-        BlobUrlWorker.answers.push(data)
-        this.onmessage?.({ data })
-      })
-      w.on('error', (e) => this.onerror?.(e))
-      return w
-    })()
-  }
-  postMessage(data: unknown) {
-    void this.w.then((w) => w.postMessage(data))
-  }
-  terminate() {
-    void this.w.then((w) => w.terminate())
-  }
-}
 
 afterEach(() => {
   g.Worker = realWorker
@@ -62,8 +25,8 @@ describe('startBlobCheck', () => {
     g.Worker = BlobUrlWorker
     BlobUrlWorker.started = 0
     BlobUrlWorker.answers = []
-    const a = startBlobCheck()
-    const b = startBlobCheck()
+    const a = startBlobCheck(bytes.byteLength)
+    const b = startBlobCheck(bytes.byteLength)
     expect(await a?.check(new Blob([bytes]), digest)).toBe(true)
     expect(await b?.check(new Blob([bytes, Uint8Array.of(1)]), digest)).toBe(false)
     expect(BlobUrlWorker.started).toBe(2)
@@ -73,15 +36,53 @@ describe('startBlobCheck', () => {
     expect(BlobUrlWorker.answers[1]).toMatch(/^[0-9a-f]{64}$/)
   })
 
+  it('hashes downloaded bytes there too (a copy: the caller keeps them); small files stay here', async () => {
+    g.Worker = BlobUrlWorker
+    BlobUrlWorker.started = 0
+    const copy = bytes.slice()
+    expect(await startBlobCheck(copy.byteLength)?.check(copy, digest)).toBe(true)
+    expect(copy).toEqual(bytes)
+    const flipped = bytes.slice()
+    flipped[5] = (flipped[5] ?? 0) ^ 1
+    expect(await startBlobCheck(flipped.byteLength)?.check(flipped, digest)).toBe(false)
+    expect(BlobUrlWorker.started).toBe(2)
+    expect(startBlobCheck(OFF_THREAD_MIN_BYTES - 1)).toBeNull()
+    expect(BlobUrlWorker.started).toBe(2)
+  })
+
+  it('takes a download piece by piece as it arrives: the check then sends nothing again', async () => {
+    g.Worker = BlobUrlWorker
+    BlobUrlWorker.posted = []
+    const copy = bytes.slice()
+    const c = startBlobCheck(copy.byteLength)
+    for (let at = 0; at < copy.byteLength; at += 100_000) {
+      const piece = copy.slice(at, at + 100_000)
+      c?.push(piece, at)
+      // Spanning its own buffer, the piece was handed over, not copied.
+      expect(piece.byteLength).toBe(0)
+    }
+    expect(await c?.check(copy, digest)).toBe(true)
+    expect(BlobUrlWorker.posted.at(-1)).toBeNull()
+    // A piece out of order (a restart, a resumed download): the check sends the whole bytes.
+    BlobUrlWorker.posted = []
+    const d = startBlobCheck(copy.byteLength)
+    d?.push(copy.subarray(0, 10), 0)
+    d?.push(copy.subarray(20, 30), 20)
+    d?.push(copy.subarray(10, 20), 10)
+    expect(copy.byteLength).toBe(bytes.byteLength)
+    expect(await d?.check(copy, digest)).toBe(true)
+    expect(BlobUrlWorker.posted.at(-1)).toBe(copy)
+  })
+
   it('is null where no worker can start, and rejects when its worker fails', async () => {
     g.Worker = undefined
-    expect(startBlobCheck()).toBeNull()
+    expect(startBlobCheck(bytes.byteLength)).toBeNull()
     g.Worker = class {
       constructor() {
         throw new DOMException('blocked by CSP', 'SecurityError')
       }
     }
-    expect(startBlobCheck()).toBeNull()
+    expect(startBlobCheck(bytes.byteLength)).toBeNull()
     // A worker that answers null (its crypto.subtle failed): the caller checks the bytes itself then.
     let stopped = 0
     g.Worker = class {
@@ -94,9 +95,11 @@ describe('startBlobCheck', () => {
         stopped++
       }
     }
-    await expect(startBlobCheck()?.check(new Blob([bytes]), digest)).rejects.toThrow('digest worker failed')
+    await expect(startBlobCheck(bytes.byteLength)?.check(new Blob([bytes]), digest)).rejects.toThrow(
+      'digest worker failed',
+    )
     expect(stopped).toBe(1)
-    startBlobCheck()?.stop()
+    startBlobCheck(bytes.byteLength)?.stop()
     expect(stopped).toBe(2)
   })
 

@@ -11,25 +11,42 @@ export async function matchesDigest(bytes: Uint8Array, digest: string): Promise<
   return digest === `sha256:${hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))}`
 }
 
-/** A throwaway worker's script: hashes the one Blob it gets, answers its hex digest (null if it cannot). */
-export const HASHER = `onmessage=async({data})=>{let h=null;try{h=[...new Uint8Array(await crypto.subtle.digest('SHA-256',await data.arrayBuffer()))].map(b=>b.toString(16).padStart(2,'0')).join('')}catch{}postMessage(h)}`
+/**
+ * A throwaway worker's script. It hashes the one Blob or byte array it gets and answers the hex digest
+ * (null if it cannot). Or it first gets a size, then `[offset, piece]`s to copy into a buffer of that
+ * size, then null: it hashes the buffer.
+ */
+export const HASHER = `let b;onmessage=async({data:d})=>{if(typeof d=='number')return b=new Uint8Array(d);if(Array.isArray(d))return b.set(d[1],d[0]);let h=null;try{h=[...new Uint8Array(await crypto.subtle.digest('SHA-256',d===null?b:d instanceof Blob?await d.arrayBuffer():d))].map(x=>x.toString(16).padStart(2,'0')).join('')}catch{}postMessage(h)}`
 
-/** One digest check on a worker of its own: `check` hashes a Blob there; `stop` when none is needed. */
+/** One digest check on a worker of its own: `check` hashes there; `stop` when none is needed. */
 export interface BlobCheck {
-  /** True when `blob` hashes to `digest`; rejects when the worker failed (check the bytes here then). */
-  check(blob: Blob, digest: string): Promise<boolean>
+  /**
+   * Hands the worker a piece of the bytes as it arrives, `at` its offset, so it has them all when the
+   * check is asked for. A piece that spans its whole buffer is transferred (the caller has copied it),
+   * else copied. Pieces must come in order from 0: any gap or restart makes `check` send the bytes.
+   */
+  push(piece: Uint8Array, at: number): void
+  /**
+   * True when `data` hashes to `digest`; rejects when the worker failed (check the bytes here then). A
+   * byte array the pushed pieces cover is not sent again; another one is copied to the worker (this
+   * thread keeps it); a Blob is read there.
+   */
+  check(data: Blob | Uint8Array, digest: string): Promise<boolean>
   stop(): void
 }
 
+/** Below this size a file is hashed where it is (under ~2 ms): cheaper than starting a worker. */
+export const OFF_THREAD_MIN_BYTES = 1 << 20
+
 /**
- * Starts a worker for one digest check, or returns null where none can start (no Worker, a CSP without
- * blob:, Deno). Start it early, while this thread is free: a worker started just before a long
- * synchronous task (creating a session) only gets going once that task is over. Give it the Blob once
- * this thread has read its bytes, so the two reads do not compete: it hashes the same immutable Blob
- * while this thread creates the session.
+ * Starts a worker for one digest check of `size` bytes, or returns null where none is worth it (under
+ * OFF_THREAD_MIN_BYTES) or none can start (no Worker, a CSP without blob:, Deno). Start it early, while this thread is free: a worker started just before a long
+ * synchronous task (creating a session) only gets going once that task is over. Give it a cached Blob
+ * once this thread has read its bytes, so the two reads do not compete, or downloaded bytes once they are
+ * all here: it hashes them while this thread creates the session.
  */
-export function startBlobCheck(): BlobCheck | null {
-  if (typeof Worker !== 'function') return null
+export function startBlobCheck(size: number): BlobCheck | null {
+  if (size < OFF_THREAD_MIN_BYTES || typeof Worker !== 'function') return null
   let w: Worker
   const url = URL.createObjectURL(new Blob([HASHER], { type: 'text/javascript' }))
   const stop = () => {
@@ -42,8 +59,21 @@ export function startBlobCheck(): BlobCheck | null {
     stop()
     return null
   }
+  // Bytes pushed so far, contiguous from 0; -1 once a piece came out of order.
+  let pushed = 0
   return {
-    check: (blob, digest) =>
+    push(piece, at) {
+      if (pushed < 0 || at !== pushed) {
+        pushed = -1
+        return
+      }
+      if (at === 0) w.postMessage(size)
+      pushed += piece.byteLength
+      const own =
+        piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice()
+      w.postMessage([at, own], [own.buffer])
+    },
+    check: (data, digest) =>
       new Promise<boolean>((resolve, reject) => {
         const end = (e: Event) => {
           stop()
@@ -53,7 +83,7 @@ export function startBlobCheck(): BlobCheck | null {
             : reject(new Error('digest worker failed'))
         }
         w.onmessage = w.onerror = end
-        w.postMessage(blob)
+        w.postMessage(data instanceof Uint8Array && pushed === size && data.byteLength === size ? null : data)
       }),
     stop,
   }

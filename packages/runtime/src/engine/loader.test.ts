@@ -1,8 +1,10 @@
 // loadFiles against a real in-process registry and a memory cache wrapped to control its digest checks
-// and stores: cached bytes overlap their check with `use` and are refetched when it fails; network bytes
-// reach `use` only verified; stores run in the background with the version retained until they settle.
+// and stores: cached bytes overlap their check with `use` and are refetched when it fails; downloads are
+// checked before use when small, on a helper worker while use runs when large; stores run in the
+// background with the version retained until they settle.
 import type { FerryError, Manifest, TelemetryEvent } from '@ferry/protocol'
 import { describe, expect, it } from 'vitest'
+import { BlobUrlWorker } from '../../test/blob-url-worker.js'
 import { createTestRegistry, REGISTRY } from '../../test/registry.js'
 import { createMemoryCache } from '../cache/memory.js'
 import type { ModelCache } from '../cache/types.js'
@@ -16,12 +18,19 @@ const deferred = <T>() => {
   })
   return { promise, resolve }
 }
+/** Flips one byte of every blob the registry sends. */
+const tamper = async (req: Request, res: Response) => {
+  if (!req.url.includes('/blobs/')) return res
+  const b = new Uint8Array(await res.arrayBuffer())
+  b[10] = (b[10] ?? 0) ^ 1
+  return new Response(b, { status: res.status, headers: res.headers })
+}
 const tick = () => new Promise((r) => setTimeout(r, 5))
 const SIG = { inputs: [{ name: 'x', dtype: 'float32' as const, shape: [1] }], outputs: [] }
 
-async function setup(cache: ModelCache = createMemoryCache()) {
+async function setup(cache: ModelCache = createMemoryCache(), size = 4096) {
   const reg = createTestRegistry()
-  const bytes = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff)
+  const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff)
   await reg.publish('m', [{ path: 'model.onnx', role: 'model', bytes }], SIG)
   const ctx: RegistryContext = { registry: REGISTRY, fetch: reg.fetch, cache }
   const manifest: Manifest = await resolveManifest(ctx, 'm', 1)
@@ -105,18 +114,54 @@ describe('loadFiles', () => {
     expect(reg.log.filter((l) => l.includes('/blobs/'))).toHaveLength(1)
   })
 
-  it('hands network bytes to use only verified: tampered bytes fail with INTEGRITY_MISMATCH', async () => {
-    const { ctx, manifest, opts, reg, digest } = await setup()
-    reg.intercept = async (req, res) => {
-      if (!req.url.includes('/blobs/')) return res
-      const b = new Uint8Array(await res.arrayBuffer())
-      b[10] = (b[10] ?? 0) ^ 1
-      return new Response(b, { status: res.status, headers: res.headers })
-    }
+  it('checks a small download before use: tampered bytes fail with INTEGRITY_MISMATCH, never used', async () => {
+    const { ctx, manifest, opts, reg, digest, events } = await setup()
+    reg.intercept = tamper
     let used = 0
     const err = await loadFiles(ctx, manifest, opts, async () => used++).catch((e: FerryError) => e)
     expect((err as FerryError).code).toBe('INTEGRITY_MISMATCH')
     expect(used).toBe(0)
     expect(opts.suspect.has(digest)).toBe(true)
+    await Promise.all(opts.storing)
+    expect(events.filter((e) => e.type === 'cache')).toEqual([])
+  })
+
+  it('checks a large download on a helper worker while use runs: tampered bytes are undone, never returned nor stored', async () => {
+    const g = globalThis as { Worker?: unknown }
+    g.Worker = BlobUrlWorker
+    BlobUrlWorker.started = 0
+    try {
+      const { ctx, manifest, opts, reg, digest, events } = await setup(createMemoryCache(), 2 << 20)
+      reg.intercept = tamper
+      let used = 0
+      const undone: number[] = []
+      const err = await loadFiles(
+        ctx,
+        manifest,
+        opts,
+        async () => ++used,
+        async (n) => {
+          undone.push(n)
+        },
+      ).catch((e: FerryError) => e)
+      expect((err as FerryError).code).toBe('INTEGRITY_MISMATCH')
+      expect(BlobUrlWorker.started).toBe(1)
+      expect(used).toBe(1)
+      expect(undone).toEqual([1])
+      expect(opts.suspect.has(digest)).toBe(true)
+      await Promise.all(opts.storing)
+      expect(events.filter((e) => e.type === 'cache')).toEqual([])
+      expect(await ctx.cache.list()).toEqual([])
+      // Untampered, the next load (past the HTTP cache) passes its check and is stored.
+      delete reg.intercept
+      const ok = await loadFiles(ctx, manifest, opts, async () => 'made')
+      expect(ok).toEqual({ value: 'made', source: 'network' })
+      expect(BlobUrlWorker.started).toBe(2)
+      expect(opts.suspect.has(digest)).toBe(false)
+      await Promise.all(opts.storing)
+      expect((await ctx.cache.list()).map((e) => e.name)).toEqual(['m'])
+    } finally {
+      delete g.Worker
+    }
   })
 })

@@ -3,6 +3,7 @@
  * caller's session creation as early as is safe; downloaded files are cached in the background.
  */
 import { FerryError, type FileEntry, type Manifest, type TelemetryEvent } from '@ferry/protocol'
+import { type BlobCheck, startBlobCheck } from '../cache/digest.js'
 import { totalSize } from '../registry-client/check-manifest.js'
 import { downloadBlob, type PartialDownload, verifyDigest } from '../registry-client/download.js'
 import type { RegistryContext } from '../registry-client/resolve.js'
@@ -20,10 +21,12 @@ export interface FetchOptions {
 }
 
 /**
- * Fetches `manifest`'s files and calls `use` with them (by path). Bytes from the registry reach `use`
- * only once their sha256 matched. Cached bytes reach it while the cache checks their digest: this
- * resolves only once that check passed; if it fails, `undo` discards what `use` made and the files are
- * fetched again (the cache dropped them). The version stays retained until its background store settles.
+ * Fetches `manifest`'s files and calls `use` with them (by path) while their sha256 is checked on a
+ * helper worker (where one can start, for files past OFF_THREAD_MIN_BYTES; others are checked before
+ * `use`): this resolves only once every check passed, so what `use` made is never run on unchecked bytes. If a downloaded file fails, `undo` discards what `use` made and the load
+ * fails with INTEGRITY_MISMATCH (the file is suspect: fetched again past the HTTP cache next time); if a
+ * cached one fails, `undo` too, and the files are fetched again (the cache dropped them). Downloads are
+ * stored only once checked. The version stays retained until its background store settles.
  */
 export async function loadFiles<T>(
   ctx: RegistryContext,
@@ -52,6 +55,7 @@ export async function loadFiles<T>(
       await Promise.all(opts.storing)
       if (opts.signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
       const fromNetwork: FileEntry[] = []
+      const helpers = new Map<FileEntry, BlobCheck | null>()
       const bytes = new Map<string, Uint8Array>()
       const checks: (boolean | Promise<boolean>)[] = []
       await Promise.all(
@@ -68,33 +72,54 @@ export async function loadFiles<T>(
             checks.push(r.verified)
             return report('downloading', false)
           }
+          // Its digest helper starts now, while this thread is free (see startBlobCheck).
+          const helper = startBlobCheck(file.size)
+          helpers.set(file, helper)
           const got = await downloadBlob(ctx, file, {
             signal: opts.signal,
             partials: opts.partials,
             reload: opts.suspect.has(file.digest),
+            onPiece: helper ? (piece, at) => helper.push(piece, at) : undefined,
             onBytes: (d) => {
               loaded += d
               report('downloading', false)
             },
+          }).catch((e) => {
+            helper?.stop()
+            throw e
           })
           bytes.set(file.path, got)
           fromNetwork.push(file)
         }),
-      )
+      ).catch((e) => {
+        for (const h of helpers.values()) h?.stop()
+        throw e
+      })
       report('downloading')
       if (fromNetwork.length > 0) report('verifying')
-      // Network bytes are never handed to ONNX Runtime unverified.
-      await Promise.all(
-        fromNetwork.map(async (file) => {
-          // Suspect until it matches: a mismatch is fetched again past the HTTP cache.
-          opts.suspect.add(file.digest)
-          await verifyDigest(file, bytes.get(file.path) as Uint8Array)
-          opts.suspect.delete(file.digest)
-        }),
-      )
+      // Suspect until it matches: a mismatch is fetched again past the HTTP cache.
+      const verify = async (file: FileEntry) => {
+        opts.suspect.add(file.digest)
+        await verifyDigest(file, bytes.get(file.path) as Uint8Array, helpers.get(file))
+        opts.suspect.delete(file.digest)
+      }
+      // Checked on this thread (small files, or no helper could start): before `use`, as nothing
+      // would overlap. On a helper: while `use` runs.
+      await Promise.all(fromNetwork.filter((f) => !helpers.get(f)).map(verify))
+      const downloads = Promise.all(fromNetwork.filter((f) => helpers.get(f)).map(verify))
+      downloads.catch(() => {})
       const made = use(bytes)
       made.catch(() => {})
-      if (!(await Promise.all(checks)).every(Boolean)) {
+      // Nothing `use` made is returned before every check passed: a downloaded file that fails ends the
+      // load, a cached one that fails is fetched again.
+      const passed = await downloads.then(
+        async () => (await Promise.all(checks)).every(Boolean),
+        async (e: unknown) => {
+          await made.then(undo, () => {})
+          throw e
+        },
+      )
+      if (!passed) {
         await made.then(undo, () => {})
         continue
       }

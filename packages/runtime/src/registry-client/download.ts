@@ -1,6 +1,6 @@
 /** Downloads a blob by digest as a stream into one buffer, resuming with `Range` after a broken transfer. */
 import { FerryError, type FileEntry, paths } from '@ferry/protocol'
-import { matchesDigest } from '../cache/digest.js'
+import { type BlobCheck, matchesDigest } from '../cache/digest.js'
 import { errorFromResponse, type RegistryContext, registryFetch } from './resolve.js'
 
 /** Bytes of an interrupted download, kept so the next attempt (even a later load) resumes. */
@@ -15,6 +15,8 @@ export interface DownloadOptions {
   onBytes: (delta: number) => void
   /** Interrupted downloads by digest; shared across loads. */
   partials: Map<string, PartialDownload>
+  /** Gets each piece once it is in the buffer, with its offset (the piece is the caller's then). */
+  onPiece?: ((piece: Uint8Array, at: number) => void) | undefined
   /** Bypass the HTTP cache (after these bytes once failed verification, the cached copy is suspect). */
   reload?: boolean
 }
@@ -71,9 +73,11 @@ export async function downloadBlob(
             'INTEGRITY_MISMATCH',
             `${file.path} is larger than the ${file.size} bytes its manifest declares`,
           )
+        const n = value.byteLength
         buf.set(value, loaded)
-        loaded += value.byteLength
-        onBytes(value.byteLength)
+        opts.onPiece?.(value, loaded)
+        loaded += n
+        onBytes(n)
       }
       if (loaded < file.size) throw new Error('the body ended early')
     } catch (err) {
@@ -85,9 +89,22 @@ export async function downloadBlob(
   }
 }
 
-/** Throws INTEGRITY_MISMATCH unless `bytes` hash to `file.digest`; such bytes are never run. */
-export async function verifyDigest(file: FileEntry, bytes: Uint8Array): Promise<void> {
-  if (bytes.byteLength !== file.size || !(await matchesDigest(bytes, file.digest)))
+/**
+ * Throws INTEGRITY_MISMATCH unless `bytes` hash to `file.digest`; such bytes are never run. With `helper`
+ * the hashing runs on that worker (given the bytes as they arrived, else a copy now); if it fails, here.
+ */
+export async function verifyDigest(
+  file: FileEntry,
+  bytes: Uint8Array,
+  helper?: BlobCheck | null,
+): Promise<void> {
+  const ok =
+    bytes.byteLength === file.size &&
+    (await (helper
+      ? helper.check(bytes, file.digest).catch(() => matchesDigest(bytes, file.digest))
+      : matchesDigest(bytes, file.digest)))
+  helper?.stop()
+  if (!ok)
     throw new FerryError(
       'INTEGRITY_MISMATCH',
       `${file.path} (${bytes.byteLength} bytes) does not match ${file.digest}`,
