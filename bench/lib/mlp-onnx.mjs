@@ -1,5 +1,5 @@
 // Builds small ONNX models in memory with onnx-proto, for Ferry's runtime tests and benchmarks:
-// y = relu(x · W + b), with a symbolic `batch` first dim. Weights are deterministic pseudo-random.
+// y = relu(x · W + b) (one or more layers), with a symbolic `batch` first dim. Weights are deterministic pseudo-random.
 import onnxProto from 'onnx-proto'
 
 const { onnx } = onnxProto
@@ -33,19 +33,32 @@ const initializer = (name, dims, data) =>
     rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   })
 
-/** ONNX bytes of a one-layer MLP `in` → `out` (input `x` [batch, in], output `y` [batch, out]). */
-export function mlpOnnx(inFeatures, outFeatures, seed = 1) {
+/**
+ * ONNX bytes of an MLP `in` → `out` (input `x` [batch, in], output `y` [batch, out]): one layer, or
+ * `layers` of them (in = out then), each relu(h · Wi + bi).
+ */
+export function mlpOnnx(inFeatures, outFeatures, seed = 1, layers = 1) {
+  if (layers > 1 && inFeatures !== outFeatures) throw new Error('stacked layers need in = out')
+  const node = []
+  const init = []
+  for (let i = 0; i < layers; i++) {
+    // Layer 0 keeps the one-layer model's names (its bytes are unchanged).
+    const k = i ? String(i) : ''
+    const [xw, pre, out] = [`xw${k}`, `pre${k}`, i === layers - 1 ? 'y' : `h${i + 1}`]
+    node.push(
+      onnx.NodeProto.create({ opType: 'MatMul', input: [i ? `h${i}` : 'x', `W${k}`], output: [xw] }),
+      onnx.NodeProto.create({ opType: 'Add', input: [xw, `b${k}`], output: [pre] }),
+      onnx.NodeProto.create({ opType: 'Relu', input: [pre], output: [out] }),
+    )
+    init.push(
+      initializer(`W${k}`, [inFeatures, outFeatures], weights(inFeatures * outFeatures, seed + 2 * i)),
+      initializer(`b${k}`, [outFeatures], weights(outFeatures, seed + 2 * i + 1)),
+    )
+  }
   const graph = onnx.GraphProto.create({
     name: 'mlp',
-    node: [
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['x', 'W'], output: ['xw'] }),
-      onnx.NodeProto.create({ opType: 'Add', input: ['xw', 'b'], output: ['pre'] }),
-      onnx.NodeProto.create({ opType: 'Relu', input: ['pre'], output: ['y'] }),
-    ],
-    initializer: [
-      initializer('W', [inFeatures, outFeatures], weights(inFeatures * outFeatures, seed)),
-      initializer('b', [outFeatures], weights(outFeatures, seed + 1)),
-    ],
+    node,
+    initializer: init,
     input: [valueInfo('x', ['batch', inFeatures])],
     output: [valueInfo('y', ['batch', outFeatures])],
   })
