@@ -1,24 +1,25 @@
-// HERE only (node): seeded inputs (as e2e/fixtures/tensors.ts) + onnxruntime-node reference outputs -> refs.json
+// On the dev machine (node): fixed inputs + onnxruntime-node's outputs for them -> refs.json (carried).
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const root = new URL('../../', import.meta.url).pathname
 const require = createRequire(`${root}package.json`)
 const ort = require('onnxruntime-node')
-function seededRandom(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/**
+ * Deterministic noise-like float32 inputs in [lo, hi): the shader hash fract(sin(x) · 43758.5453) (any
+ * fixed values do: refs.json carries them to the check).
+ */
 const randomFloat32 = (dims, seed, lo = -1, hi = 1) => {
-  const r = seededRandom(seed)
   const n = dims.reduce((a, b) => a * b, 1)
-  return { dtype: 'float32', dims, data: Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * r())) }
+  const noise = (i) => {
+    const x = Math.sin(i * 12.9898 + seed * 78.233) * 43758.5453
+    return x - Math.floor(x)
+  }
+  return {
+    dtype: 'float32',
+    dims,
+    data: Array.from({ length: n }, (_, i) => Math.fround(lo + (hi - lo) * noise(i))),
+  }
 }
 const filled = (dims, v) => ({
   dtype: 'float32',
