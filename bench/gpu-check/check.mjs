@@ -238,6 +238,35 @@ for (const name of ['mlp', 'ocr-det'].filter((n) => MODELS.includes(n))) {
 }
 
 await loadAndCheck(MODELS.filter((n) => LATE.has(n)))
+
+// ---------- 5. the fallbacks, with the real driver: a session that fails on WebGPU, and a device
+// destroyed after 2 runs (as if lost): every run still answers, and matches the reference.
+const vad = refs['silero-vad']
+for (const [name, hooks] of [
+  ['fallback.session-failed', { failWebgpuSession: true }],
+  ['fallback.device-lost', { loseDeviceAfterRuns: 2 }],
+]) {
+  if (!vad) break
+  await step(name, 60000, async () => {
+    const rt = mk({ testHooks: hooks })
+    try {
+      const m = await rt.load('silero-vad')
+      const before = { backend: m.backend, fallback: m.fallback }
+      const runs = []
+      for (let i = 0; i < 5; i++) {
+        const out = await m.run(feedsOf(vad.inputs))
+        const d = Object.values(
+          Object.fromEntries(Object.entries(vad.expected).map(([k, e]) => [k, diff(out[k], e)])),
+        )
+        runs.push(Math.max(...d.map((x) => x.maxAbs ?? Number.POSITIVE_INFINITY)))
+      }
+      const after = { backend: m.backend, fallback: m.fallback }
+      return { before, after, runsMaxAbs: runs, match: runs.every((x) => x <= 2e-3) }
+    } finally {
+      await rt.close()
+    }
+  })
+}
 report.fallbackEvents = events
   .filter((e) => e.type !== 'load')
   .map((e) => ({ type: e.type, model: e.model, reason: e.reason, code: e.code }))

@@ -109,6 +109,9 @@ for k in ("timing.mlp", "timing.ocr-det"):
     g, wa = t.get("gpu"), t.get("wasm")
     f = lambda x: f"{x['backend']} p50={x['p50']}ms (n={x['runs']})" if isinstance(x, dict) else str(x)
     print(f"  {k}: default: {f(g)} | wasm: {f(wa)} | wasm/default p50 = {t.get('wasmOverDefaultP50')}" if t.get("ok") else f"  {k}: FAIL {t.get('error') or 'not reached (deadline)'}")
+for k in ("fallback.session-failed", "fallback.device-lost"):
+    f = st.get(k, {})
+    print(f"  {k}: before {json.dumps(f.get('before'))} after {json.dumps(f.get('after'))} runs maxAbs {f.get('runsMaxAbs')} match={f.get('match')}" if f.get("ok") else f"  {k}: FAIL {f.get('error') or 'not reached'}")
 a = (st.get("gpu.adapter.highPerf") or {}).get("adapter") or {}
 real = bool(a) and not a.get("isFallbackAdapter") and not any(x in str(a.get("description", "")).lower() for x in ("llvmpipe", "swiftshader", "lavapipe", "software"))
 gpu_steps = {k: v for k, v in st.items() if k.startswith("gpu.") and not k.startswith("gpu.adapter")}
