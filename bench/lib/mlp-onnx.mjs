@@ -1,5 +1,6 @@
 // Builds small ONNX models in memory with onnx-proto, for Ferry's runtime tests and benchmarks:
-// y = relu(x · W + b) (one or more layers), with a symbolic `batch` first dim. Weights are deterministic pseudo-random.
+// y = relu(x · W + b) (one or more layers), with a symbolic `batch` first dim, and a 4-bit dequantizer.
+// Weights are deterministic pseudo-random.
 import onnxProto from 'onnx-proto'
 
 const { onnx } = onnxProto
@@ -14,12 +15,12 @@ function weights(n, seed) {
   return out
 }
 
-const valueInfo = (name, dims) =>
+const valueInfo = (name, dims, elemType = onnx.TensorProto.DataType.FLOAT) =>
   onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -66,6 +67,29 @@ export function mlpOnnx(inFeatures, outFeatures, seed = 1, layers = 1) {
     irVersion: 8,
     producerName: 'ferry-bench',
     opsetImport: [{ domain: '', version: 17 }],
+    graph,
+  })
+  return onnx.ModelProto.encode(model).finish()
+}
+
+/**
+ * ONNX bytes of y = DequantizeLinear(q, 0.5): `q` an `int4` or `uint4` vector [n] (packed two per byte),
+ * `y` float32 [n]. Opset 21, the first with 4-bit types.
+ */
+export function dequantize4Onnx(dtype) {
+  // TensorProto.DataType INT4 = 22, UINT4 = 21 (newer than onnx-proto's enum).
+  const elemType = dtype === 'int4' ? 22 : 21
+  const graph = onnx.GraphProto.create({
+    name: 'dequantize4',
+    node: [onnx.NodeProto.create({ opType: 'DequantizeLinear', input: ['q', 'scale'], output: ['y'] })],
+    initializer: [initializer('scale', [], Float32Array.of(0.5))],
+    input: [valueInfo('q', ['n'], elemType)],
+    output: [valueInfo('y', ['n'])],
+  })
+  const model = onnx.ModelProto.create({
+    irVersion: 10,
+    producerName: 'ferry-bench',
+    opsetImport: [{ domain: '', version: 21 }],
     graph,
   })
   return onnx.ModelProto.encode(model).finish()

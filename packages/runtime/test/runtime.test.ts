@@ -4,7 +4,7 @@ import { hasErrorCode } from '@ferry/protocol'
 import * as ortNode from 'onnxruntime-node'
 import { afterEach, describe, expect, it } from 'vitest'
 // @ts-expect-error plain JS helper shared with the benchmarks
-import { mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-onnx.mjs'
+import { dequantize4Onnx, mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-onnx.mjs'
 import type { TelemetryEvent } from '../src/index.js'
 import { createRuntime, type Ferry } from '../src/index.js'
 import { createTestRegistry, npmModel, REGISTRY, VAD_SIGNATURE } from './registry.js'
@@ -101,6 +101,29 @@ describe('runtime in-thread', () => {
     expect(await codeOf(model.run({ x: { data: x, dims: [2, 8] } }))).toBe('SHAPE_MISMATCH')
     const ok = await model.run({ x })
     expect(ok.y?.dims).toEqual([1, 4])
+  })
+
+  it('runs 4-bit inputs packed two per byte (int4, uint4) and refuses them unpacked', async () => {
+    const reg = createTestRegistry()
+    for (const dtype of ['int4', 'uint4'] as const)
+      await reg.publish(dtype, [{ path: 'm.onnx', role: 'model', bytes: dequantize4Onnx(dtype) }], {
+        inputs: [{ name: 'q', dtype, shape: ['n'] }],
+        outputs: [{ name: 'y', dtype: 'float32', shape: ['n'] }],
+      })
+    const { ferry } = runtime(reg)
+    // Elements 1, 2, 8, 15, 7: low nibble first; the last byte's high nibble is unused.
+    const q = { data: Uint8Array.of(0x21, 0xf8, 0x07), dims: [5] }
+    const int4 = await ferry.load('int4')
+    // DequantizeLinear with scale 0.5; int4 reads 8 and 15 as -8 and -1.
+    expect(Array.from((await int4.run({ q })).y?.data ?? [])).toEqual([0.5, 1, -4, -0.5, 3.5])
+    const uint4 = await ferry.load('uint4')
+    expect(Array.from((await uint4.run({ q })).y?.data ?? [])).toEqual([0.5, 1, 4, 7.5, 3.5])
+    expect(await codeOf(int4.run({ q: { data: Int8Array.of(1, 2, 8, 15, 7), dims: [5] } }))).toBe(
+      'DTYPE_MISMATCH',
+    )
+    expect(await codeOf(int4.run({ q: { data: Uint8Array.of(1, 2, 8, 15, 7), dims: [5] } }))).toBe(
+      'SHAPE_MISMATCH',
+    )
   })
 
   it('answers MODEL_NOT_FOUND, VERSION_NOT_FOUND and REGISTRY_UNREACHABLE', async () => {

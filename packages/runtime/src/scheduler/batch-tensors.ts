@@ -1,7 +1,7 @@
 /** Merges requests along the batch dimension and splits the batched outputs back, for the dynamic batcher. */
 import type { Manifest } from '@ferry/protocol'
 import type { Tensor } from '../engine/types.js'
-import { elementCount, type TensorData } from '../tensors/dtypes.js'
+import { elementCount, isPacked4, type TensorData } from '../tensors/dtypes.js'
 
 type Named = Record<string, Tensor>
 
@@ -11,7 +11,8 @@ export function batchDimOf(m: Pick<Manifest, 'inputs' | 'outputs' | 'runtime'>):
   const first = m.inputs[0]?.shape[0]
   if (typeof first !== 'string') return null
   const all = [...m.inputs, ...m.outputs]
-  return all.every((t) => t.shape[0] === first && t.dtype !== 'string') ? first : null
+  // Rows of string or packed 4-bit data cannot be cut and joined as array slices.
+  return all.every((t) => t.shape[0] === first && t.dtype !== 'string' && !isPacked4(t.dtype)) ? first : null
 }
 
 /** Rows (first dim) of a request. */

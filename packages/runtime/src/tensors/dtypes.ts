@@ -26,7 +26,8 @@ const ARRAYS: Record<Dtype, readonly ArrayCtor[]> = {
   float64: [Float64Array],
   float16: g.Float16Array ? [Uint16Array, g.Float16Array] : [Uint16Array],
   bfloat16: [Uint16Array],
-  int4: [Int8Array],
+  // 4-bit types: packed two elements per byte, as ONNX Runtime takes and gives them (see dataLength).
+  int4: [Uint8Array],
   uint4: [Uint8Array],
   int8: [Int8Array],
   uint8: [Uint8Array, Uint8ClampedArray],
@@ -64,6 +65,14 @@ export function describeData(data: unknown): string {
 /** True for a typed array or a string array, the two shapes tensor data can take. */
 export function isTensorData(x: unknown): x is TensorData {
   return ArrayBuffer.isView(x) ? !(x instanceof DataView) : Array.isArray(x)
+}
+
+/** True for the 4-bit types, whose data holds two elements per byte. */
+export const isPacked4 = (dtype: Dtype): boolean => dtype === 'int4' || dtype === 'uint4'
+
+/** Length of the data array that holds `n` elements of `dtype` (ceil(n / 2) bytes for 4-bit types). */
+export function dataLength(dtype: Dtype, n: number): number {
+  return isPacked4(dtype) ? Math.ceil(n / 2) : n
 }
 
 /** Number of elements a shape holds (1 for a scalar). */

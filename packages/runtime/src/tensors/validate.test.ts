@@ -61,4 +61,20 @@ describe('validateInputs', () => {
       /^SHAPE_MISMATCH/,
     )
   })
+
+  it('takes 4-bit inputs packed two per byte in a Uint8Array, as ONNX Runtime does', () => {
+    const q: TensorSpec[] = [{ name: 'q', dtype: 'int4', shape: ['n'] }]
+    // 5 elements: 3 bytes (the last high nibble unused).
+    expect(validateInputs(q, { q: { data: new Uint8Array(3), dims: [5] } }).q?.dims).toEqual([5])
+    expect(codeOf(() => validateInputs(q, { q: { data: new Uint8Array(5), dims: [5] } }))).toMatch(
+      /^SHAPE_MISMATCH: input "q" has 5 bytes but dims \[5\] hold 5 int4 elements, packed two per byte in 3/,
+    )
+    expect(codeOf(() => validateInputs(q, { q: { data: new Int8Array(3), dims: [5] } }))).toMatch(
+      /^DTYPE_MISMATCH: input "q" expects int4 \(Uint8Array\), got Int8Array/,
+    )
+    // A bare array cannot tell 5 packed elements from 6: dims are needed, unless the shape is static.
+    expect(codeOf(() => validateInputs(q, { q: new Uint8Array(3) }))).toMatch(/^SHAPE_MISMATCH: .*packed/)
+    const u = validateInputs([{ name: 'u', dtype: 'uint4', shape: [2, 3] }], { u: new Uint8Array(3) })
+    expect(u.u?.dims).toEqual([2, 3])
+  })
 })

@@ -3,9 +3,11 @@ import { FerryError, type TensorSpec } from '@ferry/protocol'
 import type { Inputs, InputValue, Tensor } from '../engine/types.js'
 import {
   dataFitsDtype,
+  dataLength,
   describeData,
   elementCount,
   expectedArrayName,
+  isPacked4,
   isTensorData,
   scalarData,
   type TensorData,
@@ -22,6 +24,9 @@ function inferDims(name: string, spec: TensorSpec, length: number): number[] {
   const free = spec.shape.filter((d) => typeof d !== 'number').length
   const fixed = elementCount(spec.shape.filter((d): d is number => typeof d === 'number'))
   if (free === 0) return spec.shape as number[]
+  // Packed 4-bit data does not tell an odd element count from the next even one.
+  if (isPacked4(spec.dtype))
+    throw shapeError(name, spec, `needs { data, dims }: its shape has symbolic dims and 4-bit data is packed`)
   if (free === 1 && fixed > 0 && length % fixed === 0)
     return spec.shape.map((d) => (typeof d === 'number' ? d : length / fixed))
   throw shapeError(name, spec, `needs { data, dims }: its shape has symbolic dims`)
@@ -98,11 +103,13 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: Inputs): Re
       if (!seen) symbols.set(want, { value: got, input: spec.name })
     })
     const n = elementCount(t.dims)
-    if (t.data.length !== n)
+    if (t.data.length !== dataLength(spec.dtype, n))
       throw shapeError(
         spec.name,
         spec,
-        `has ${t.data.length} elements but dims ${fmtShape(t.dims)} hold ${n}`,
+        isPacked4(spec.dtype)
+          ? `has ${t.data.length} bytes but dims ${fmtShape(t.dims)} hold ${n} ${spec.dtype} elements, packed two per byte in ${dataLength(spec.dtype, n)}`
+          : `has ${t.data.length} elements but dims ${fmtShape(t.dims)} hold ${n}`,
       )
     out[spec.name] = t
   }
