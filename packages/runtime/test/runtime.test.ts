@@ -115,9 +115,9 @@ describe('runtime in-thread', () => {
     const q = { data: Uint8Array.of(0x21, 0xf8, 0x07), dims: [5] }
     const int4 = await ferry.load('int4')
     // DequantizeLinear with scale 0.5; int4 reads 8 and 15 as -8 and -1.
-    expect(Array.from((await int4.run({ q })).y?.data ?? [])).toEqual([0.5, 1, -4, -0.5, 3.5])
+    expect((await int4.run({ q })).y?.data).toEqual(Float32Array.of(0.5, 1, -4, -0.5, 3.5))
     const uint4 = await ferry.load('uint4')
-    expect(Array.from((await uint4.run({ q })).y?.data ?? [])).toEqual([0.5, 1, 4, 7.5, 3.5])
+    expect((await uint4.run({ q })).y?.data).toEqual(Float32Array.of(0.5, 1, 4, 7.5, 3.5))
     expect(await codeOf(int4.run({ q: { data: Int8Array.of(1, 2, 8, 15, 7), dims: [5] } }))).toBe(
       'DTYPE_MISMATCH',
     )
