@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BlobUrlWorker } from '../../test/blob-url-worker.js'
-import { HASHER, matchesDigest, OFF_THREAD_MIN_BYTES, startBlobCheck } from './digest.js'
+import {
+  HASHER,
+  matchesDigest,
+  OFF_THREAD_MAX_BYTES,
+  OFF_THREAD_MIN_BYTES,
+  startBlobCheck,
+} from './digest.js'
 
 // Past OFF_THREAD_MIN_BYTES, so a helper worker is worth starting.
 const bytes = new TextEncoder().encode('ferry '.repeat(200_000))
@@ -36,7 +42,7 @@ describe('startBlobCheck', () => {
     expect(BlobUrlWorker.answers[1]).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it('hashes downloaded bytes there too (a copy: the caller keeps them); small files stay here', async () => {
+  it('hashes downloaded bytes there too (a copy: the caller keeps them); small and huge files stay here', async () => {
     g.Worker = BlobUrlWorker
     BlobUrlWorker.started = 0
     const copy = bytes.slice()
@@ -47,6 +53,7 @@ describe('startBlobCheck', () => {
     expect(await startBlobCheck(flipped.byteLength)?.check(flipped, digest)).toBe(false)
     expect(BlobUrlWorker.started).toBe(2)
     expect(startBlobCheck(OFF_THREAD_MIN_BYTES - 1)).toBeNull()
+    expect(startBlobCheck(OFF_THREAD_MAX_BYTES + 1)).toBeNull()
     expect(BlobUrlWorker.started).toBe(2)
   })
 

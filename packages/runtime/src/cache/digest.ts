@@ -37,6 +37,11 @@ export interface BlobCheck {
 
 /** Below this size a file is hashed where it is (under ~2 ms): cheaper than starting a worker. */
 export const OFF_THREAD_MIN_BYTES = 1 << 20
+/**
+ * Past this size a file is hashed where it is too: the helper holds a copy of the bytes while it hashes,
+ * and for large models that memory matters more than the ~1.6 ms per MiB it saves a load.
+ */
+export const OFF_THREAD_MAX_BYTES = 256 << 20
 
 /**
  * Starts a worker for one digest check of `size` bytes, or returns null where none is worth it (under
@@ -46,7 +51,7 @@ export const OFF_THREAD_MIN_BYTES = 1 << 20
  * all here: it hashes them while this thread creates the session.
  */
 export function startBlobCheck(size: number): BlobCheck | null {
-  if (size < OFF_THREAD_MIN_BYTES || typeof Worker !== 'function') return null
+  if (size < OFF_THREAD_MIN_BYTES || size > OFF_THREAD_MAX_BYTES || typeof Worker !== 'function') return null
   let w: Worker
   const url = URL.createObjectURL(new Blob([HASHER], { type: 'text/javascript' }))
   const stop = () => {
