@@ -146,3 +146,47 @@ test('a cross-origin isolated page (WASM threads allowed) loads and runs a model
     await isolated.close()
   }
 })
+
+test('under a CSP that forbids blob: workers, digest checks fall back to the engine: cold, cached and tampered loads all settle', async ({
+  openRuntimePage,
+  registryProxy,
+  published,
+  backend,
+}) => {
+  // `default-src 'self'` on every file, the worker's included: the engine may start (same origin), its
+  // blob: digest helpers may not. Chromium makes such a worker, then fails it with an error event.
+  const strict = await startStaticServer({
+    mounts,
+    headers: {
+      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src *",
+    },
+  })
+  try {
+    const m = catalog.sileroVad // 1.8 MB: checked off-thread where workers may start
+    const proxy = await registryProxy()
+    const rp = await openRuntimePage({ pageOrigin: strict.origin, registry: proxy.url })
+    await rp.createRuntime()
+    const cold = await rp.mustLoad(m.name)
+    expect(cold.backend).toBe(backend)
+    const feeds = m.inputs(55)
+    const want = await referenceRun(m.file, feeds)
+    expect(compareTensors(await rp.mustRun(m.name, feeds), want, tolerance[backend])).toBeNull()
+    await rp.closeAll()
+    // A reload with the registry gone: the bytes come from IndexedDB, their first read is checked.
+    await proxy.close()
+    const cached = await openRuntimePage({ pageOrigin: strict.origin, registry: proxy.url })
+    await cached.createRuntime()
+    await cached.mustLoad(m.name)
+    expect(compareTensors(await cached.mustRun(m.name, feeds), want, tolerance[backend])).toBeNull()
+    await cached.closeAll()
+    // Tampered in transit (a model this origin never cached): refused, not hung.
+    const digest = published.ocrDet.manifest.files[0]!.digest
+    const evil = await registryProxy({ tamper: (p) => p === `/v1/blobs/${digest}` })
+    const bad = await openRuntimePage({ pageOrigin: strict.origin, registry: evil.url })
+    await bad.createRuntime()
+    const r = await bad.load(catalog.ocrDet.name)
+    expect(!r.ok && r.error.code).toBe('INTEGRITY_MISMATCH')
+  } finally {
+    await strict.close()
+  }
+})

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BlobUrlWorker } from '../../test/blob-url-worker.js'
 import {
+  checkTimeout,
   HASHER,
   matchesDigest,
   OFF_THREAD_MAX_BYTES,
@@ -108,6 +109,42 @@ describe('startBlobCheck', () => {
     expect(stopped).toBe(1)
     startBlobCheck(bytes.byteLength)?.stop()
     expect(stopped).toBe(2)
+  })
+
+  it('never hangs: an error before the check (a CSP that blocks blob: workers) or no answer in time rejects it', async () => {
+    // Chromium makes a blob: worker that a CSP forbids, then fires `error` on it shortly after.
+    g.Worker = class {
+      onmessage: ((e: { data: unknown }) => void) | null = null
+      onerror: ((e: unknown) => void) | null = null
+      constructor() {
+        setTimeout(() => this.onerror?.(new Event('error')))
+      }
+      postMessage() {}
+      terminate() {}
+    }
+    const blocked = startBlobCheck(bytes.byteLength)
+    await new Promise((r) => setTimeout(r, 5))
+    blocked?.push(bytes.slice(0, 10), 0)
+    await expect(blocked?.check(bytes, digest)).rejects.toThrow('digest worker failed')
+    // A worker that takes the job and never answers: the check gives up after checkTimeout(size).
+    vi.useFakeTimers()
+    try {
+      g.Worker = class {
+        onmessage = null
+        onerror = null
+        postMessage() {}
+        terminate() {}
+      }
+      const silent = startBlobCheck(bytes.byteLength)?.check(bytes, digest)
+      const settled = vi.fn()
+      silent?.catch(settled)
+      await vi.advanceTimersByTimeAsync(checkTimeout(bytes.byteLength) - 10)
+      expect(settled).not.toHaveBeenCalled()
+      await vi.advanceTimersByTimeAsync(20)
+      expect(settled).toHaveBeenCalledOnce()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('the hasher script is self-contained (no references to this module)', () => {

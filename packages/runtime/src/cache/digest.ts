@@ -43,12 +43,17 @@ export const OFF_THREAD_MIN_BYTES = 1 << 20
  */
 export const OFF_THREAD_MAX_BYTES = 256 << 20
 
+/** How long a check may wait for its helper before this thread hashes instead: 5 s, plus 20 ms per MiB. */
+export const checkTimeout = (size: number) => 5000 + size / 52_429
+
 /**
- * Starts a worker for one digest check of `size` bytes, or returns null where none is worth it (under
- * OFF_THREAD_MIN_BYTES) or none can start (no Worker, a CSP without blob:, Deno). Start it early, while this thread is free: a worker started just before a long
- * synchronous task (creating a session) only gets going once that task is over. Give it a cached Blob
- * once this thread has read its bytes, so the two reads do not compete, or downloaded bytes once they are
- * all here: it hashes them while this thread creates the session.
+ * Starts a worker for one digest check of `size` bytes, or returns null where none is worth it (outside
+ * OFF_THREAD_MIN_BYTES..OFF_THREAD_MAX_BYTES) or none can be made (no Worker, Deno). Start it early, while
+ * this thread is free: a worker started just before a long synchronous task (creating a session) only
+ * gets going once that task is over. Give it a cached Blob once this thread has read its bytes, so the
+ * two reads do not compete, or downloaded bytes once they are all here: it hashes them while this thread
+ * creates the session. A helper that cannot run (a CSP without blob: workers fails it after it is made),
+ * fails, or does not answer in time makes `check` reject: the caller then hashes on its own thread.
  */
 export function startBlobCheck(size: number): BlobCheck | null {
   if (size < OFF_THREAD_MIN_BYTES || size > OFF_THREAD_MAX_BYTES || typeof Worker !== 'function') return null
@@ -64,11 +69,20 @@ export function startBlobCheck(size: number): BlobCheck | null {
     stop()
     return null
   }
+  // The answer (a hex digest, or null on failure) goes to the check waiting for it. An error can come
+  // at any time, even before a check is asked for: it is kept.
+  let failed = false
+  let answer: ((h: unknown) => void) | undefined
+  w.onmessage = (e) => answer?.(e.data)
+  w.onerror = w.onmessageerror = () => {
+    failed = true
+    answer?.(null)
+  }
   // Bytes pushed so far, contiguous from 0; -1 once a piece came out of order.
   let pushed = 0
   return {
     push(piece, at) {
-      if (pushed < 0 || at !== pushed) {
+      if (failed || pushed < 0 || at !== pushed) {
         pushed = -1
         return
       }
@@ -80,14 +94,16 @@ export function startBlobCheck(size: number): BlobCheck | null {
     },
     check: (data, digest) =>
       new Promise<boolean>((resolve, reject) => {
-        const end = (e: Event) => {
+        const timer = setTimeout(() => answer?.(null), checkTimeout(size))
+        answer = (h) => {
+          clearTimeout(timer)
+          answer = undefined
           stop()
-          const h = (e as MessageEvent).data
           typeof h === 'string'
             ? resolve(digest === `sha256:${h}`)
             : reject(new Error('digest worker failed'))
         }
-        w.onmessage = w.onerror = end
+        if (failed) return answer(null)
         w.postMessage(data instanceof Uint8Array && pushed === size && data.byteLength === size ? null : data)
       }),
     stop,
