@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { dequantize4Onnx, mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-onnx.mjs'
 import type { TelemetryEvent } from '../src/index.js'
 import { createRuntime, type Ferry } from '../src/index.js'
+import { BlobUrlWorker } from './blob-url-worker.js'
 import { createTestRegistry, npmModel, REGISTRY, VAD_SIGNATURE } from './registry.js'
 
 const open: Ferry[] = []
@@ -151,6 +152,37 @@ describe('runtime in-thread', () => {
     reg.intercept = undefined
     const m = await ferry.load('mlp')
     expect((await m.run({ x: new Float32Array(8) })).y?.dims).toEqual([1, 4])
+  })
+
+  it('a large tampered download, checked while its session is created, fails without a fallback event', async () => {
+    // Past 1 MiB the check runs on a helper worker (here over node:worker_threads) while the session is
+    // created; the session's fallback (no WebGPU in Node) is reported only once the bytes passed.
+    const g = globalThis as { Worker?: unknown }
+    g.Worker = BlobUrlWorker
+    try {
+      const reg = createTestRegistry()
+      // 2.25 MiB, mostly raw weights: a flipped weight byte still makes a session (only the check fails).
+      const bytes = mlpOnnx(768, 768)
+      await reg.publish('big', [{ path: 'm.onnx', role: 'model', bytes }], mlpSignature(768, 768))
+      reg.intercept = async (req, res) => {
+        if (!new URL(req.url).pathname.startsWith('/v1/blobs/')) return res
+        const b = new Uint8Array(await res.arrayBuffer())
+        b[b.length >> 1] = (b[b.length >> 1] as number) ^ 0x01
+        return new Response(b, { status: res.status, headers: res.headers })
+      }
+      const { ferry, events } = runtime(reg)
+      const started = BlobUrlWorker.started
+      expect(await codeOf(ferry.load('big'))).toBe('INTEGRITY_MISMATCH')
+      expect(BlobUrlWorker.started).toBe(started + 1)
+      expect(events.filter((e) => e.type === 'fallback' || e.type === 'load')).toEqual([])
+      delete reg.intercept
+      await ferry.load('big')
+      expect(
+        events.filter((e) => e.type === 'fallback').map((e) => e.type === 'fallback' && e.reason),
+      ).toEqual(['no-webgpu-api'])
+    } finally {
+      delete g.Worker
+    }
   })
 
   it('resumes a broken download with Range', async () => {

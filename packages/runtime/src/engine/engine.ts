@@ -161,10 +161,12 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
                 { ...fetchOpts, signal: ac.signal, onProgress },
                 async (bytes) => {
                   onProgress?.({ phase: 'compiling', loaded: m.bytes, total: m.bytes })
-                  await m.create(bytes)
+                  await m.create(bytes, m.order, true)
                 },
                 () => m.release(),
               )
+              // Only now: a session made from bytes that failed their check never reports a fallback.
+              m.announceFallback()
               if (closed) await m.release()
               assertOpen()
               models.set(key, m)

@@ -65,8 +65,12 @@ export class LiveModel {
     })
   }
 
-  /** Creates the session on the first backend in `order` that works, recording why others were skipped. */
-  async create(files: Map<string, Uint8Array>, order = this.order): Promise<void> {
+  /**
+   * Creates the session on the first backend in `order` that works, recording why others were skipped.
+   * A fallback is reported to the host unless `quiet` (a first load reports it once its bytes passed
+   * their check: see `announceFallback`).
+   */
+  async create(files: Map<string, Uint8Array>, order = this.order, quiet = false): Promise<void> {
     const { ort: host, gpu, hooks } = this.host
     const ort = await this.host.ortModule()
     this.ortMod = ort
@@ -99,8 +103,7 @@ export class LiveModel {
         this.session = await host.createSession(ort, model, b, external)
         this.backend = b
         this.fallback = b === 'webgpu' ? null : fallback
-        if (this.fallback && this.fallback.reason !== 'not-requested')
-          this.host.onFallback(this, this.fallback, b)
+        if (!quiet) this.announceFallback()
         return
       } catch (err) {
         errors.push(`${b}: ${msg(err)}`)
@@ -108,6 +111,12 @@ export class LiveModel {
       }
     }
     throw new FerryError('BACKEND_UNAVAILABLE', `could not create a session: ${errors.join('; ')}`)
+  }
+
+  /** Reports the fallback this model's session was created with, if any (a requested WASM is none). */
+  announceFallback(): void {
+    if (this.fallback && this.fallback.reason !== 'not-requested')
+      this.host.onFallback(this, this.fallback, this.backend)
   }
 
   /** Makes sure a session exists, re-creating a released one from the bytes tier. */
