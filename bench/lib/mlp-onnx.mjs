@@ -34,6 +34,17 @@ const initializer = (name, dims, data) =>
     rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   })
 
+/** A model's bytes: `graph` with the given IR version and default-domain opset. */
+const encode = (graph, irVersion, opset) =>
+  onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion,
+      producerName: 'ferry-bench',
+      opsetImport: [{ domain: '', version: opset }],
+      graph,
+    }),
+  ).finish()
+
 /**
  * ONNX bytes of an MLP `in` → `out` (input `x` [batch, in], output `y` [batch, out]): one layer, or
  * `layers` of them (in = out then), each relu(h · Wi + bi).
@@ -63,13 +74,7 @@ export function mlpOnnx(inFeatures, outFeatures, seed = 1, layers = 1) {
     input: [valueInfo('x', ['batch', inFeatures])],
     output: [valueInfo('y', ['batch', outFeatures])],
   })
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'ferry-bench',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph,
-  })
-  return onnx.ModelProto.encode(model).finish()
+  return encode(graph, 8, 17)
 }
 
 /**
@@ -86,13 +91,7 @@ export function dequantize4Onnx(dtype) {
     input: [valueInfo('q', ['n'], elemType)],
     output: [valueInfo('y', ['n'])],
   })
-  const model = onnx.ModelProto.create({
-    irVersion: 10,
-    producerName: 'ferry-bench',
-    opsetImport: [{ domain: '', version: 21 }],
-    graph,
-  })
-  return onnx.ModelProto.encode(model).finish()
+  return encode(graph, 10, 21)
 }
 
 /** The manifest signature of `mlpOnnx(inFeatures, outFeatures)`. */
