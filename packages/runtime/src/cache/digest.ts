@@ -12,6 +12,21 @@ export async function matchesDigest(bytes: Uint8Array, digest: string): Promise<
 }
 
 /**
+ * True when `bytes` hash to `digest`: on `helper` (given `data`: the same bytes, or the Blob they were
+ * read from) where there is one, else, or when it fails, on this thread.
+ */
+export function checkDigest(
+  bytes: Uint8Array,
+  digest: string,
+  helper: BlobCheck | null | undefined,
+  data: Blob | Uint8Array = bytes,
+): Promise<boolean> {
+  return helper
+    ? helper.check(data, digest).catch(() => matchesDigest(bytes, digest))
+    : matchesDigest(bytes, digest)
+}
+
+/**
  * A throwaway worker's script. It hashes the one Blob or byte array it gets and answers the hex digest
  * (null if it cannot). Or it first gets a size, then `[offset, piece]`s to copy into a buffer of that
  * size, then null: it hashes the buffer.

@@ -1,5 +1,5 @@
 /** Reading a cached blob together with its digest check. */
-import { matchesDigest, startBlobCheck } from './digest.js'
+import { checkDigest, startBlobCheck } from './digest.js'
 import type { CacheDriver } from './driver.js'
 
 /**
@@ -24,10 +24,7 @@ export async function readChecked(
     helper?.stop()
     return bytes && { bytes, ok: true }
   }
-  if (!helper || !blob) {
-    helper?.stop()
-    return { bytes, ok: matchesDigest(bytes, digest) }
-  }
-  // A helper that fails leaves the check to this thread.
-  return { bytes, ok: helper.check(blob, digest).catch(() => matchesDigest(bytes, digest)) }
+  // Without a Blob the helper has nothing to read: the check stays on this thread.
+  if (!blob) helper?.stop()
+  return { bytes, ok: checkDigest(bytes, digest, blob && helper, blob ?? bytes) }
 }

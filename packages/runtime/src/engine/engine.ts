@@ -161,7 +161,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
                 { ...fetchOpts, signal: ac.signal, onProgress },
                 async (bytes) => {
                   onProgress?.({ phase: 'compiling', loaded: m.bytes, total: m.bytes })
-                  await m.create(bytes, m.order, true)
+                  await m.create(bytes)
                 },
                 () => m.release(),
               )

@@ -67,10 +67,10 @@ export class LiveModel {
 
   /**
    * Creates the session on the first backend in `order` that works, recording why others were skipped.
-   * A fallback is reported to the host unless `quiet` (a first load reports it once its bytes passed
-   * their check: see `announceFallback`).
+   * Reporting a fallback is the caller's (`announceFallback`), once the session is really in use: a
+   * first load's bytes may still be under their digest check.
    */
-  async create(files: Map<string, Uint8Array>, order = this.order, quiet = false): Promise<void> {
+  async create(files: Map<string, Uint8Array>, order = this.order): Promise<void> {
     const { ort: host, gpu, hooks } = this.host
     const ort = await this.host.ortModule()
     this.ortMod = ort
@@ -103,7 +103,6 @@ export class LiveModel {
         this.session = await host.createSession(ort, model, b, external)
         this.backend = b
         this.fallback = b === 'webgpu' ? null : fallback
-        if (!quiet) this.announceFallback()
         return
       } catch (err) {
         errors.push(`${b}: ${msg(err)}`)
@@ -125,6 +124,7 @@ export class LiveModel {
     this.creating ??= (async () => {
       try {
         await this.create(await this.host.files(this.manifest))
+        this.announceFallback()
       } finally {
         this.creating = null
       }

@@ -1,6 +1,6 @@
 /** Downloads a blob by digest as a stream into one buffer, resuming with `Range` after a broken transfer. */
 import { FerryError, type FileEntry, paths } from '@ferry/protocol'
-import { type BlobCheck, matchesDigest } from '../cache/digest.js'
+import { type BlobCheck, checkDigest } from '../cache/digest.js'
 import { errorFromResponse, type RegistryContext, registryFetch } from './resolve.js'
 
 /** Bytes of an interrupted download, kept so the next attempt (even a later load) resumes. */
@@ -98,11 +98,7 @@ export async function verifyDigest(
   bytes: Uint8Array,
   helper?: BlobCheck | null,
 ): Promise<void> {
-  const ok =
-    bytes.byteLength === file.size &&
-    (await (helper
-      ? helper.check(bytes, file.digest).catch(() => matchesDigest(bytes, file.digest))
-      : matchesDigest(bytes, file.digest)))
+  const ok = bytes.byteLength === file.size && (await checkDigest(bytes, file.digest, helper))
   helper?.stop()
   if (!ok)
     throw new FerryError(
