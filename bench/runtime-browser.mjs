@@ -3,6 +3,9 @@
 //    p50 in the SAME worker (same ORT module instance, timed inside the worker) on a 4096×4096 MLP
 //    (goal ≤ 1.05);
 //  - added per-call overhead on a tiny model: worker hop + checks + queue (goal ≤ 0.1 ms at p50).
+// A second raw column, "raw same", calls the session Ferry's engine created (raw session.run, same
+// worker, same weights in memory): two sessions of one model differ by up to ~5% here from where their
+// weights landed, so "ferry ÷ raw same" is Ferry's per-call cost with that confound removed.
 // Fair by construction: raw and Ferry calls are interleaved one by one (one message = one raw
 // session.run; the order is shuffled each iteration), so neither side gets a back-to-back tight loop.
 // A third column, "raw+hop", is the same raw session.run reached by a bare postMessage (input posted,
@@ -112,14 +115,14 @@ try {
     'ferry: model.run timed on the page. Calls interleaved one by one in shuffled order; all p50 ms.',
   )
   console.log(
-    'model               raw   raw+hop     ferry  ferry/raw  added vs raw  vs raw+hop  engine compute  hop floor',
+    'model               raw  raw same   raw+hop     ferry  ferry/raw  ferry/same  added vs raw  vs raw+hop  engine compute  hop floor',
   )
   for (const r of result.rows) {
-    const [a, h, b] = [p50(r.raw), p50(r.hop), p50(r.ferry)]
+    const [a, s, h, b] = [p50(r.raw), p50(r.same), p50(r.hop), p50(r.ferry)]
     const label = r.name === 'big' ? `mlp ${big}x${big}` : 'mlp 8x4'
     const f = (v, w) => v.toFixed(3).padStart(w)
     console.log(
-      `${label.padEnd(14)} ${f(a, 8)}  ${f(h, 8)}  ${f(b, 8)}  ${f(b / a, 9)}  ${f(b - a, 12)}  ${f(b - h, 10)}  ${f(p50(r.compute), 14)}  ${f(p50(r.floor), 9)}`,
+      `${label.padEnd(14)} ${f(a, 8)}  ${f(s, 8)}  ${f(h, 8)}  ${f(b, 8)}  ${f(b / a, 9)}  ${f(b / s, 10)}  ${f(b - a, 12)}  ${f(b - h, 10)}  ${f(p50(r.compute), 14)}  ${f(p50(r.floor), 9)}`,
     )
   }
   console.log(
@@ -133,6 +136,12 @@ try {
   console.log(
     `floor (raw+hop, no Ferry): big-MLP ratio ${(p50(bigRow.hop) / p50(bigRow.raw)).toFixed(3)}, tiny added ${(p50(tinyRow.hop) - p50(tinyRow.raw)).toFixed(3)} ms`,
   )
+  if (result.inWorker) {
+    const { engineUs, sessionUs } = result.inWorker
+    console.log(
+      `in the worker, no hop (best of 3 × 3000 calls, tiny model): engine.run ${engineUs.toFixed(1)} µs, session.run ${sessionUs.toFixed(1)} µs: Ferry's engine adds ${(engineUs - sessionUs).toFixed(1)} µs`,
+    )
+  }
   console.log('goals: big-MLP ratio <= 1.05; tiny-model added ms <= 0.1 (p50)')
 } finally {
   await browser.close()

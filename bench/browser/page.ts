@@ -40,7 +40,8 @@ interface Spec {
 }
 /**
  * Per call, in an order shuffled each iteration (so none is favoured by running back-to-back or by
- * following another): `raw` = session.run timed inside the worker, input worker-local; `hop` = the same
+ * following another): `raw` = session.run timed inside the worker, input worker-local; `same` = the
+ * same, on the session Ferry's engine created (same weights in memory); `hop` = the same
  * raw session.run reached by postMessage, input posted and output posted back, timed on the page;
  * `ferry` = model.run timed on the page.
  */
@@ -56,9 +57,10 @@ interface Spec {
     await raw({ type: 'load', bytes, dim }, [bytes])
     const model = await ferry.load(name)
     const x = new Float32Array(dim).map((_, i) => (i % 7) / 7)
-    const ms = { raw: [] as number[], hop: [] as number[], ferry: [] as number[] }
+    const ms = { raw: [] as number[], same: [] as number[], hop: [] as number[], ferry: [] as number[] }
     const calls = {
       raw: async () => (await raw({ type: 'run' })).ms,
+      same: async () => (await raw({ type: 'run', same: true })).ms,
       hop: async () => {
         // the copy is timed too: Ferry's page side copies (clones) the input as well
         const t = performance.now()
@@ -95,6 +97,13 @@ interface Spec {
     await new Promise((r) => setTimeout(r, 50))
     rows.push({ name, ...ms, floor, compute: inference.splice(0), backend: model.backend })
   }
+  const tiny = specs.find((s) => s.name === 'tiny')
+  const inWorker = tiny
+    ? ((await raw({ type: 'inWorker', name: 'tiny', dim: tiny.dim, n: 3000 })) as unknown as {
+        engineUs: number
+        sessionUs: number
+      })
+    : undefined
   const ping: number[] = []
   for (let i = 0; i < 2000; i++) {
     const t = performance.now()
@@ -102,6 +111,6 @@ interface Spec {
     ping.push(performance.now() - t)
   }
   await ferry.close()
-  return { rows, ping, ua: navigator.userAgent, isolated: crossOriginIsolated }
+  return { rows, ping, inWorker, ua: navigator.userAgent, isolated: crossOriginIsolated }
 }
 ;(window as unknown as { benchReady: boolean }).benchReady = true
