@@ -8,8 +8,8 @@
 // weights landed, so "ferry ÷ raw same" is Ferry's per-call cost with that confound removed.
 // Fair by construction: raw and Ferry calls are interleaved one by one (one message = one raw
 // session.run; the order is shuffled each iteration), so neither side gets a back-to-back tight loop.
-// A third column, "raw+hop", is the same raw session.run reached by a bare postMessage (input posted,
-// output posted back) and timed on the page like Ferry: Ferry's own cost is ferry − raw+hop.
+// A third column, "raw+hop", is the raw session.run of Ferry's session reached by a bare postMessage
+// (input posted, output posted back) and timed on the page like Ferry: Ferry's own cost is ferry − raw+hop.
 // The page and worker (bench/browser/*.ts) are bundled here with esbuild from the runtime's sources;
 // ORT's files come from dist/browser. Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
 // Run: node bench/runtime-browser.mjs [--quick]
@@ -109,7 +109,7 @@ try {
     `\nFerry runtime overhead — real Chromium (${result.ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, 1 thread, worker mode, crossOriginIsolated=${result.isolated}`,
   )
   console.log(
-    'raw: session.run timed inside the worker; raw+hop: the same reached by postMessage, timed on the page;',
+    "raw: session.run timed inside the worker (raw same: on Ferry's session); raw+hop: raw same reached by postMessage, timed on the page;",
   )
   console.log(
     'ferry: model.run timed on the page. Calls interleaved one by one in shuffled order; all p50 ms.',
@@ -134,7 +134,7 @@ try {
   // The same two measures for the bare hop (no Ferry): what no worker-hosted engine can beat here.
   const [bigRow, tinyRow] = result.rows
   console.log(
-    `floor (raw+hop, no Ferry): big-MLP ratio ${(p50(bigRow.hop) / p50(bigRow.raw)).toFixed(3)}, tiny added ${(p50(tinyRow.hop) - p50(tinyRow.raw)).toFixed(3)} ms`,
+    `floor (raw+hop ÷ raw same, no Ferry): big-MLP ratio ${(p50(bigRow.hop) / p50(bigRow.same)).toFixed(3)}, tiny added ${(p50(tinyRow.hop) - p50(tinyRow.same)).toFixed(3)} ms`,
   )
   if (result.inWorker) {
     const { engineUs, sessionUs } = result.inWorker
