@@ -39,11 +39,13 @@ function setup() {
 }
 
 describe('run port', () => {
-  it('answers a run with its outputs, backend and fallback; events emitted during it arrive first', async () => {
+  it('answers a run with its outputs, backend and fallback; events emitted during it ride on the answer', async () => {
     const { worker, page, got, finish } = setup()
     const p = page.run(1, { x: new Float32Array(2) })
     await new Promise((r) => setTimeout(r, 10))
     worker.emit([ev(1)])
+    await new Promise((r) => setTimeout(r, 20))
+    expect(got).toEqual([]) // no message of their own while the run may still answer soon
     finish(result())
     const r = await p
     expect(got.map((g) => g.ev)).toEqual([ev(1)])
