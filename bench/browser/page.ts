@@ -42,9 +42,9 @@ interface Spec {
 /**
  * Per call, in an order shuffled each iteration (so none is favoured by running back-to-back or by
  * following another): `raw` = session.run timed inside the worker, input worker-local; `same` = the
- * same, on the session Ferry's engine created (same weights in memory); `hop` = the same
- * raw session.run reached by postMessage, input posted and output posted back, timed on the page;
- * `ferry` = model.run timed on the page.
+ * same, on the session Ferry's engine created (same weights in memory); `hop` = `same` reached by
+ * postMessage, input posted and output posted back, timed on the page; `ferry` = model.run timed on
+ * the page.
  */
 ;(window as unknown as { bench: unknown }).bench = async (specs: Spec[]) => {
   const rows = []
@@ -63,8 +63,8 @@ interface Spec {
       raw: async () => (await raw({ type: 'run' })).ms,
       same: async () => (await raw({ type: 'run', same: true })).ms,
       hop: async () => {
-        // Ferry's own session, reached by a bare hop; the input is posted the cheapest way, as Ferry posts it: a small array is cloned by postMessage,
-        // a large one copied and the copy transferred (timed too)
+        // Ferry's own session, reached by a bare hop; the input is posted the cheapest way, as Ferry
+        // posts it: a small array cloned by postMessage, a large one copied and the copy transferred
         const t = performance.now()
         if (x.byteLength < CLONE_MAX_BYTES) await raw({ type: 'run', same: true, x })
         else {

@@ -27,6 +27,20 @@ export interface TestRegistry {
   setAlias(name: string, alias: string, version: number): Promise<void>
 }
 
+/**
+ * An `intercept` that flips one bit of every blob the registry sends, at byte `at(length)` (by default
+ * byte 10); manifests pass untouched.
+ */
+export const tamperBlobs =
+  (at: (length: number) => number = () => 10) =>
+  async (req: Request, res: Response): Promise<Response> => {
+    if (!new URL(req.url).pathname.startsWith('/v1/blobs/')) return res
+    const b = new Uint8Array(await res.arrayBuffer())
+    const i = at(b.length)
+    b[i] = (b[i] ?? 0) ^ 1
+    return new Response(b, { status: res.status, headers: res.headers })
+  }
+
 /** Starts an in-process registry. */
 export function createTestRegistry(): TestRegistry {
   const app = createRegistryApp({ store: createMemoryStore(), tokens: [TOKEN] })

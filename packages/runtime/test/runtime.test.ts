@@ -8,7 +8,7 @@ import { dequantize4Onnx, mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-o
 import type { TelemetryEvent } from '../src/index.js'
 import { createRuntime, type Ferry } from '../src/index.js'
 import { BlobUrlWorker } from './blob-url-worker.js'
-import { createTestRegistry, npmModel, REGISTRY, VAD_SIGNATURE } from './registry.js'
+import { createTestRegistry, npmModel, REGISTRY, tamperBlobs, VAD_SIGNATURE } from './registry.js'
 
 const open: Ferry[] = []
 afterEach(async () => {
@@ -140,12 +140,7 @@ describe('runtime in-thread', () => {
   it('refuses tampered bytes with INTEGRITY_MISMATCH', async () => {
     const reg = createTestRegistry()
     await reg.publish('mlp', [{ path: 'm.onnx', role: 'model', bytes: mlpOnnx(8, 4) }], mlpSignature(8, 4))
-    reg.intercept = async (req, res) => {
-      if (!new URL(req.url).pathname.startsWith('/v1/blobs/')) return res
-      const b = new Uint8Array(await res.arrayBuffer())
-      b[b.length - 1] = (b[b.length - 1] as number) ^ 0xff
-      return new Response(b, { status: res.status, headers: res.headers })
-    }
+    reg.intercept = tamperBlobs((n) => n - 1)
     const { ferry } = runtime(reg)
     expect(await codeOf(ferry.load('mlp'))).toBe('INTEGRITY_MISMATCH')
     expect(await ferry.cache.list()).toEqual([])
@@ -164,12 +159,7 @@ describe('runtime in-thread', () => {
       // 2.25 MiB, mostly raw weights: a flipped weight byte still makes a session (only the check fails).
       const bytes = mlpOnnx(768, 768)
       await reg.publish('big', [{ path: 'm.onnx', role: 'model', bytes }], mlpSignature(768, 768))
-      reg.intercept = async (req, res) => {
-        if (!new URL(req.url).pathname.startsWith('/v1/blobs/')) return res
-        const b = new Uint8Array(await res.arrayBuffer())
-        b[b.length >> 1] = (b[b.length >> 1] as number) ^ 0x01
-        return new Response(b, { status: res.status, headers: res.headers })
-      }
+      reg.intercept = tamperBlobs((n) => n >> 1)
       const { ferry, events } = runtime(reg)
       const started = BlobUrlWorker.started
       expect(await codeOf(ferry.load('big'))).toBe('INTEGRITY_MISMATCH')

@@ -15,16 +15,16 @@ export async function readChecked(
 ): Promise<{ bytes: Uint8Array; ok: boolean | Promise<boolean> } | null> {
   // Cached 64 MiB loads measured 10-25% faster with the check on a helper than on this thread.
   const helper = check && driver.openBlob ? startBlobCheck(size) : null
-  const blob = await driver.openBlob?.(digest, size).catch(() => null)
-  const bytes = await (blob
-    ? blob.arrayBuffer().then((b) => new Uint8Array(b))
+  // A driver that hands out Blobs reads through them only (a missing one is not read a second way).
+  const blob = driver.openBlob ? await driver.openBlob(digest, size).catch(() => null) : null
+  const bytes = await (driver.openBlob
+    ? blob?.arrayBuffer().then((b) => new Uint8Array(b))
     : driver.readBlob(digest, size)
-  ).catch(() => null)
+  )?.catch(() => null)
   if (!bytes || !check) {
     helper?.stop()
-    return bytes && { bytes, ok: true }
+    return bytes ? { bytes, ok: true } : null
   }
-  // Without a Blob the helper has nothing to read: the check stays on this thread.
-  if (!blob) helper?.stop()
-  return { bytes, ok: checkDigest(bytes, digest, blob && helper, blob ?? bytes) }
+  // A helper exists only with a Blob (openBlob), which it reads itself.
+  return { bytes, ok: checkDigest(bytes, digest, helper, blob ?? bytes) }
 }

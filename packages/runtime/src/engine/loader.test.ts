@@ -5,7 +5,7 @@
 import type { FerryError, Manifest, TelemetryEvent } from '@ferry/protocol'
 import { describe, expect, it } from 'vitest'
 import { BlobUrlWorker } from '../../test/blob-url-worker.js'
-import { createTestRegistry, REGISTRY } from '../../test/registry.js'
+import { createTestRegistry, REGISTRY, tamperBlobs } from '../../test/registry.js'
 import { createMemoryCache } from '../cache/memory.js'
 import type { ModelCache } from '../cache/types.js'
 import { type RegistryContext, resolveManifest } from '../registry-client/resolve.js'
@@ -17,13 +17,6 @@ const deferred = <T>() => {
     resolve = r
   })
   return { promise, resolve }
-}
-/** Flips one byte of every blob the registry sends. */
-const tamper = async (req: Request, res: Response) => {
-  if (!req.url.includes('/blobs/')) return res
-  const b = new Uint8Array(await res.arrayBuffer())
-  b[10] = (b[10] ?? 0) ^ 1
-  return new Response(b, { status: res.status, headers: res.headers })
 }
 const tick = () => new Promise((r) => setTimeout(r, 5))
 const SIG = { inputs: [{ name: 'x', dtype: 'float32' as const, shape: [1] }], outputs: [] }
@@ -116,7 +109,7 @@ describe('loadFiles', () => {
 
   it('checks a small download before use: tampered bytes fail with INTEGRITY_MISMATCH, never used', async () => {
     const { ctx, manifest, opts, reg, digest, events } = await setup()
-    reg.intercept = tamper
+    reg.intercept = tamperBlobs()
     let used = 0
     const err = await loadFiles(ctx, manifest, opts, async () => used++).catch((e: FerryError) => e)
     expect((err as FerryError).code).toBe('INTEGRITY_MISMATCH')
@@ -132,7 +125,7 @@ describe('loadFiles', () => {
     BlobUrlWorker.started = 0
     try {
       const { ctx, manifest, opts, reg, digest, events } = await setup(createMemoryCache(), 2 << 20)
-      reg.intercept = tamper
+      reg.intercept = tamperBlobs()
       let used = 0
       const undone: number[] = []
       const err = await loadFiles(

@@ -23,8 +23,9 @@ export interface FetchOptions {
 /**
  * Fetches `manifest`'s files and calls `use` with them (by path) while their sha256 is checked on a
  * helper worker (where one can start, for files past OFF_THREAD_MIN_BYTES; others are checked before
- * `use`): this resolves only once every check passed, so what `use` made is never run on unchecked bytes. If a downloaded file fails, `undo` discards what `use` made and the load
- * fails with INTEGRITY_MISMATCH (the file is suspect: fetched again past the HTTP cache next time); if a
+ * `use`): this resolves only once every check passed, so what `use` made is never run on unchecked
+ * bytes. If a downloaded file fails, `undo` discards what `use` made and the load fails with
+ * INTEGRITY_MISMATCH (the file is suspect: fetched again past the HTTP cache next time); if a
  * cached one fails, `undo` too, and the files are fetched again (the cache dropped them). Downloads are
  * stored only once checked. The version stays retained until its background store settles.
  */
