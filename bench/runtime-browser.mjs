@@ -142,6 +142,10 @@ try {
       `in the worker, no hop (best of 3 × 3000 calls, tiny model): engine.run ${engineUs.toFixed(1)} µs, session.run ${sessionUs.toFixed(1)} µs: Ferry's engine adds ${(engineUs - sessionUs).toFixed(1)} µs`,
     )
   }
+  for (const c of result.channels)
+    console.log(
+      `bare round trip around a ${c.busy.toFixed(3)} ms call (${c.name}): worker's own channel (Ferry's runs) ${c.own.toFixed(3)} ms, a MessagePort ${c.port.toFixed(3)} ms`,
+    )
   console.log('goals: big-MLP ratio <= 1.05; tiny-model added ms <= 0.1 (p50)')
 } finally {
   await browser.close()

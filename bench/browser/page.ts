@@ -26,13 +26,16 @@ const ferry = createRuntimeWith(
 )
 const inference: number[] = []
 
-const { port1, port2 } = new MessageChannel()
-;(worker as Worker).postMessage({ rawPort: port2 }, [port2])
+// The raw baseline's messages share the worker's own channel with Ferry's runs (see same-worker.ts).
+let answer: (data: { ok: boolean; ms: number; error?: string }) => void = () => {}
+;(worker as Worker).addEventListener('message', ({ data }) => data.raw && answer(data))
 const raw = (msg: Record<string, unknown>, transfer: Transferable[] = []) =>
   new Promise<{ ms: number }>((resolve, reject) => {
-    port1.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.error)))
-    port1.postMessage(msg, transfer)
+    answer = (data) => (data.ok ? resolve(data) : reject(new Error(data.error)))
+    ;(worker as Worker).postMessage(msg, transfer)
   })
+
+const p50 = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)] as number
 
 interface Spec {
   name: string
@@ -91,7 +94,7 @@ interface Spec {
       for (const k of order) ms[k].push(await calls[k]())
     }
     // the bare hop around a worker busy as long as the raw p50 (page time minus worker time)
-    const busy = [...ms.raw].sort((p, q) => p - q)[Math.floor(n / 2)] as number
+    const busy = p50(ms.raw)
     const floor: number[] = []
     for (let i = 0; i < Math.min(n, 200); i++) {
       const t = performance.now()
@@ -115,7 +118,38 @@ interface Spec {
     await raw({ type: 'ping' })
     ping.push(performance.now() - t)
   }
+  // The worker's own channel (Ferry's runs) against a MessagePort (Comlink's), around a call as long as
+  // each model's raw p50, alternating: page time minus the worker's busy time, p50 in ms.
+  const { port1, port2 } = new MessageChannel()
+  ;(worker as Worker).postMessage({ type: 'port', port: port2 }, [port2])
+  const overPort = (msg: Record<string, unknown>) =>
+    new Promise<{ ms: number }>((resolve) => {
+      port1.onmessage = ({ data }) => resolve(data)
+      port1.postMessage(msg)
+    })
+  const channels = []
+  for (const r of rows) {
+    const busy = p50(r.raw)
+    const own: number[] = []
+    const port: number[] = []
+    for (let i = 0; i < (busy > 1 ? 300 : 3000); i++)
+      for (const [send, into] of i % 2
+        ? ([
+            [raw, own],
+            [overPort, port],
+          ] as const)
+        : ([
+            [overPort, port],
+            [raw, own],
+          ] as const)) {
+        const t = performance.now()
+        const w = (await send({ type: 'spin', ms: busy })).ms
+        into.push(performance.now() - t - w)
+      }
+    channels.push({ name: r.name, busy, own: p50(own), port: p50(port) })
+  }
+  port1.close()
   await ferry.close()
-  return { rows, ping, inWorker, ua: navigator.userAgent, isolated: crossOriginIsolated }
+  return { rows, ping, inWorker, channels, ua: navigator.userAgent, isolated: crossOriginIsolated }
 }
 ;(window as unknown as { benchReady: boolean }).benchReady = true

@@ -31,48 +31,55 @@ const loadOrt = async () => {
 
 exposeEngine(self as never, loadOrt, { wasmPaths: base })
 
-// The raw baseline listens on its own port, handed over in a message Comlink ignores. One message = one
-// session.run (so raw calls interleave with Ferry's one by one); `x` in the message = an input that came
-// over postMessage (its output goes back, transferred, like Ferry's), else a worker-local input;
-// `same` = run Ferry's own session (the last one created that is not the baseline's);
-// `spin` busy-waits `ms` without ORT, so the page can time a bare hop around a call that long;
-// `inWorker` times Ferry's engine.run against session.run in a loop in this worker, with no hop.
-self.addEventListener('message', (ev: MessageEvent) => {
-  const port = (ev.data as { rawPort?: MessagePort })?.rawPort
-  if (!port) return
-  let session: Session | undefined
-  let x = new Float32Array(0)
-  let ort: Ort | undefined // kept, so a hop does not pay a dynamic import() per message
-  port.onmessage = async ({ data }) => {
-    try {
-      ort ??= await loadOrt()
-      if (data.type === 'ping') return port.postMessage({ ok: true })
-      if (data.type === 'load') {
-        await session?.release()
-        session = await ort.InferenceSession.create(new Uint8Array(data.bytes), {
-          executionProviders: ['wasm'],
-          graphOptimizationLevel: 'all',
-        })
-        x = new Float32Array(data.dim).map((_, i) => (i % 7) / 7)
-        return port.postMessage({ ok: true })
-      }
-      if (data.type === 'inWorker') return port.postMessage({ ok: true, ...(await inWorker(ort, data)) })
-      if (data.type === 'spin') {
-        // a busy worker without ORT: the cost of the hop itself around a call this long
-        const t0 = performance.now()
-        while (performance.now() - t0 < data.ms);
-        return port.postMessage({ ok: true, ms: performance.now() - t0 })
-      }
-      const target = data.same ? created.findLast((c) => c !== session) : session
-      const t = performance.now()
-      // a fresh input tensor per call, as any caller with new inputs has
-      const out = await target?.run({ x: new ort.Tensor('float32', data.x ?? x, [1, x.length]) })
-      const ms = performance.now() - t
-      const y = out?.y?.data as Float32Array
-      port.postMessage({ ok: true, ms, ...(data.x ? { y } : {}) }, data.x ? [y.buffer] : [])
-    } catch (e) {
-      port.postMessage({ ok: false, error: String((e as Error)?.stack ?? e) })
+// The raw baseline shares the worker's own channel with Ferry's runs (the cheaper one; Ferry ignores
+// these messages, which carry a `type`). One message = one session.run (so raw calls interleave with
+// Ferry's one by one); `x` in the message = an input that came over postMessage (its output goes back,
+// transferred, like Ferry's), else a worker-local input; `same` = run Ferry's own session (the last one
+// created that is not the baseline's); `spin` busy-waits `ms` without ORT, so the page can time a bare
+// hop around a call that long; `inWorker` times Ferry's engine.run against session.run in a loop in this
+// worker, with no hop.
+/** A busy worker without ORT: the cost of the hop itself around a call this long. */
+const spin = (ms: number) => {
+  const t0 = performance.now()
+  while (performance.now() - t0 < ms);
+  return { ok: true, ms: performance.now() - t0 }
+}
+let session: Session | undefined
+let x = new Float32Array(0)
+let ort: Ort | undefined // kept, so a hop does not pay a dynamic import() per message
+const reply = (m: Record<string, unknown>, transfer: Transferable[] = []) =>
+  (self as unknown as Worker).postMessage({ raw: true, ...m }, transfer)
+self.addEventListener('message', async ({ data }: MessageEvent) => {
+  if (!data?.type) return
+  try {
+    ort ??= await loadOrt()
+    if (data.type === 'ping') return reply({ ok: true })
+    if (data.type === 'load') {
+      await session?.release()
+      session = await ort.InferenceSession.create(new Uint8Array(data.bytes), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      })
+      x = new Float32Array(data.dim).map((_, i) => (i % 7) / 7)
+      return reply({ ok: true })
     }
+    if (data.type === 'inWorker') return reply({ ok: true, ...(await inWorker(ort, data)) })
+    if (data.type === 'spin') return reply(spin(data.ms))
+    if (data.type === 'port') {
+      // the same spin over a MessagePort, to compare the two channels
+      const port = data.port as MessagePort
+      port.onmessage = ({ data: m }) => port.postMessage(spin(m.ms))
+      return
+    }
+    const target = data.same ? created.findLast((c) => c !== session) : session
+    const t = performance.now()
+    // a fresh input tensor per call, as any caller with new inputs has
+    const out = await target?.run({ x: new ort.Tensor('float32', data.x ?? x, [1, x.length]) })
+    const ms = performance.now() - t
+    const y = out?.y?.data as Float32Array
+    reply({ ok: true, ms, ...(data.x ? { y } : {}) }, data.x ? [y.buffer] : [])
+  } catch (e) {
+    reply({ ok: false, error: String((e as Error)?.stack ?? e) })
   }
 })
 

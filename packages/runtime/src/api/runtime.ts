@@ -11,7 +11,7 @@ import { type Capabilities, detectCapabilities } from '../platform/env.js'
 import { createTelemetry } from '../telemetry/index.js'
 import { exportCache } from '../worker/cache-bridge.js'
 import type { WorkerApi } from '../worker/expose.js'
-import { runClient } from '../worker/run-port.js'
+import { type Channel, runClient } from '../worker/run-port.js'
 import type { Ferry, LoadOptions, Model, RunOptions, RuntimeOptions } from './types.js'
 
 /** How a build starts its engine (bundler/Node entry vs. the script-tag build differ only here). */
@@ -28,7 +28,7 @@ export interface Platform {
 }
 
 /** A Worker, or a MessagePort in tests. */
-export type WorkerLike = Comlink.Endpoint & { terminate?(): void; close?(): void }
+export type WorkerLike = Comlink.Endpoint & Channel & { terminate?(): void }
 
 const isCache = (c: unknown): c is ModelCache =>
   typeof c === 'object' && c !== null && typeof (c as ModelCache).get === 'function'
@@ -104,9 +104,11 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
       ...(cacheInstance ? { cache: cacheInstance } : {}),
     })
   const startWorker = (w: WorkerLike): Promise<EngineApi> => {
-    const remote = Comlink.wrap<WorkerApi>(w)
+    // Runs take the worker's own channel (the cheaper one, see run-port.ts); Comlink gets a port.
     const { port1, port2 } = new MessageChannel()
-    const fast = runClient(port1, sink)
+    w.postMessage({ control: port2 }, [port2])
+    const remote = Comlink.wrap<WorkerApi>(port1)
+    const fast = runClient(w, sink)
     const api: EngineApi = {
       load: (req, onProgress) => remote.load(req, onProgress),
       run: (handle, inputs, callId) => fast.run(handle, inputs, callId),
@@ -118,6 +120,7 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
       close: async () => {
         await remote.close()
         await fast.closed()
+        port1.close()
       },
     }
     runTransfer = fast.run
@@ -133,13 +136,7 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
         )
       w.addEventListener('error', onError as never)
     })
-    const init = Promise.resolve(
-      remote.init(
-        config,
-        Comlink.transfer(port2, [port2]),
-        cacheInstance ? exportCache(cacheInstance) : undefined,
-      ),
-    )
+    const init = Promise.resolve(remote.init(config, cacheInstance ? exportCache(cacheInstance) : undefined))
     return Promise.race([init, failed]).then(
       () => {
         w.removeEventListener('error', onError as never)

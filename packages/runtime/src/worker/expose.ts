@@ -5,12 +5,12 @@ import { createEngine } from '../engine/engine.js'
 import type { EngineApi, EngineConfig, EngineDeps, Inputs, LoadRequest, Progress } from '../engine/types.js'
 import { buffersOf, toWire } from '../engine/wire.js'
 import { importCache } from './cache-bridge.js'
-import { serveRuns } from './run-port.js'
+import { type Channel, serveRuns } from './run-port.js'
 
 /** What the main thread calls on the worker: the engine, plus `init`. */
 export type WorkerApi = Omit<EngineApi, 'cache'> & {
-  /** Starts the engine; runs and events travel on `runPort` (see run-port.ts). */
-  init(config: EngineConfig, runPort: MessagePort, cache?: ModelCache): void
+  /** Starts the engine; runs and events travel on the worker's own channel (see run-port.ts). */
+  init(config: EngineConfig, cache?: ModelCache): void
   cache(op: string, name?: string, version?: number): Promise<unknown>
 }
 
@@ -23,23 +23,21 @@ const guard = async <T>(f: () => Promise<T>): Promise<T> => {
   }
 }
 
-/** Builds the worker API around an engine factory (exported for tests over a MessageChannel). */
-export function workerApi(
+/** Builds the worker API around an engine factory, serving runs on `runs` (see run-port.ts). */
+function workerApi(
+  runs: Channel,
   loadOrt: EngineDeps['loadOrt'],
-  defaults: Partial<EngineConfig> = {},
-  hostDeps: { fetch?: typeof fetch } = {},
+  defaults: Partial<EngineConfig>,
+  hostDeps: { fetch?: typeof fetch },
 ): WorkerApi {
   let engine: EngineApi | undefined
-  let bye = () => {}
   const e = () => {
     if (!engine) throw toWire(new Error('engine not initialized'))
     return engine
   }
+  const { emit, bye } = serveRuns(runs, e)
   return {
-    init(config, runPort, cache) {
-      const port = serveRuns(runPort, e)
-      bye = port.bye
-      const emit = port.emit
+    init(config, cache) {
       engine = createEngine(
         { ...defaults, ...config },
         {
@@ -71,12 +69,19 @@ export function workerApi(
   }
 }
 
-/** Exposes the engine on `endpoint` (the worker's global scope, or a MessagePort in tests). */
+/**
+ * Serves the engine on `endpoint` (the worker's global scope, or a MessagePort in tests): runs on the
+ * endpoint itself, everything else over Comlink on the port the page hands over first (`{ control }`).
+ */
 export function exposeEngine(
-  endpoint: Comlink.Endpoint,
+  endpoint: Comlink.Endpoint & Channel,
   loadOrt: EngineDeps['loadOrt'],
   defaults: Partial<EngineConfig> = {},
   hostDeps: { fetch?: typeof fetch } = {},
 ): void {
-  Comlink.expose(workerApi(loadOrt, defaults, hostDeps), endpoint)
+  const api = workerApi(endpoint, loadOrt, defaults, hostDeps)
+  endpoint.addEventListener('message', (ev) => {
+    const port = (ev as MessageEvent).data?.control
+    if (port) Comlink.expose(api, port)
+  })
 }

@@ -72,3 +72,30 @@ describe('run port', () => {
     expect((got[1]?.at ?? Infinity) - t2).toBeLessThan(50)
   })
 })
+
+describe('run port on a shared channel', () => {
+  it('ignores messages that are not runs or aborts (the Comlink port handover, anything else)', async () => {
+    const { port1, port2 } = new MessageChannel()
+    let runs = 0
+    const engine = {
+      run: async () => {
+        runs++
+        return result()
+      },
+    } as unknown as EngineApi
+    serveRuns(port1, () => engine)
+    const page = runClient(port2, () => {})
+    closers.push(() => {
+      port1.close()
+      port2.close()
+    })
+    const other = new MessageChannel()
+    port2.postMessage({ control: other.port1 }, [other.port1])
+    port2.postMessage({ type: 'ping' })
+    port2.postMessage(null)
+    const r = await page.run(1, { x: new Float32Array(2) })
+    expect(r.backend).toBe('wasm')
+    expect(runs).toBe(1)
+    other.port2.close()
+  })
+})
