@@ -142,6 +142,12 @@ try {
       `in the worker, no hop (best of 3 × 3000 calls, tiny model): engine.run ${engineUs.toFixed(1)} µs, session.run ${sessionUs.toFixed(1)} µs: Ferry's engine adds ${(engineUs - sessionUs).toFixed(1)} µs`,
     )
   }
+  for (const r of result.rows) {
+    const [to, inWorker, back] = r.hopSplit.map((v) => (v * 1000).toFixed(0))
+    console.log(
+      `raw+hop (${r.name}), p50 µs: page → worker ${to}, worker beyond session.run ${inWorker}, worker → page ${back} (a thread that slept through a long call wakes slowly)`,
+    )
+  }
   for (const c of result.channels)
     console.log(
       `bare round trip around a ${c.busy.toFixed(3)} ms call (${c.name}): worker's own channel (Ferry's runs) ${c.own.toFixed(3)} ms, a MessagePort ${c.port.toFixed(3)} ms`,

@@ -27,10 +27,13 @@ const ferry = createRuntimeWith(
 const inference: number[] = []
 
 // The raw baseline's messages share the worker's own channel with Ferry's runs (see same-worker.ts).
-let answer: (data: { ok: boolean; ms: number; error?: string }) => void = () => {}
-;(worker as Worker).addEventListener('message', ({ data }) => data.raw && answer(data))
+// `at`: when the page got the answer, on the clock the worker stamps its own (timeOrigin + now).
+const now = () => performance.timeOrigin + performance.now()
+type Answer = { ok: boolean; ms: number; error?: string; got?: number; sent?: number; at?: number }
+let answer: (data: Answer) => void = () => {}
+;(worker as Worker).addEventListener('message', ({ data }) => data.raw && answer({ ...data, at: now() }))
 const raw = (msg: Record<string, unknown>, transfer: Transferable[] = []) =>
-  new Promise<{ ms: number }>((resolve, reject) => {
+  new Promise<Answer>((resolve, reject) => {
     answer = (data) => (data.ok ? resolve(data) : reject(new Error(data.error)))
     ;(worker as Worker).postMessage(msg, transfer)
   })
@@ -69,12 +72,21 @@ interface Spec {
         // Ferry's own session, reached by a bare hop; the input is posted the cheapest way, as Ferry
         // posts it: a small array cloned by postMessage, a large one copied and the copy transferred
         const t = performance.now()
-        if (x.byteLength < CLONE_MAX_BYTES) await raw({ type: 'run', same: true, x })
+        const t0 = now()
+        let a: Answer
+        if (x.byteLength < CLONE_MAX_BYTES) a = await raw({ type: 'run', same: true, x })
         else {
           const input = x.slice()
-          await raw({ type: 'run', same: true, x: input }, [input.buffer])
+          a = await raw({ type: 'run', same: true, x: input }, [input.buffer])
         }
-        return performance.now() - t
+        const ms = performance.now() - t
+        // where the hop's time goes: to the worker, in it around session.run, back to the page
+        split.push([
+          (a.got as number) - t0,
+          (a.sent as number) - (a.got as number) - a.ms,
+          (a.at as number) - (a.sent as number),
+        ])
+        return ms
       },
       ferry: async () => {
         const t = performance.now()
@@ -82,6 +94,7 @@ interface Spec {
         return performance.now() - t
       },
     }
+    const split: number[][] = []
     const kinds = Object.keys(calls) as (keyof typeof calls)[]
     for (let i = 0; i < 5; i++) for (const k of kinds) await calls[k]()
     inference.length = 0
@@ -103,7 +116,8 @@ interface Spec {
     }
     await model.unload()
     await new Promise((r) => setTimeout(r, 50))
-    rows.push({ name, ...ms, floor, compute: inference.splice(0), backend: model.backend })
+    const hopSplit = [0, 1, 2].map((i) => p50(split.map((r) => r[i] as number)))
+    rows.push({ name, ...ms, floor, hopSplit, compute: inference.splice(0), backend: model.backend })
   }
   const tiny = specs.find((s) => s.name === 'tiny')
   const inWorker = tiny

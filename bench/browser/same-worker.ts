@@ -51,6 +51,7 @@ const reply = (m: Record<string, unknown>, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage({ raw: true, ...m }, transfer)
 self.addEventListener('message', async ({ data }: MessageEvent) => {
   if (!data?.type) return
+  const got = performance.timeOrigin + performance.now()
   try {
     ort ??= await loadOrt()
     if (data.type === 'ping') return reply({ ok: true })
@@ -77,7 +78,8 @@ self.addEventListener('message', async ({ data }: MessageEvent) => {
     const out = await target?.run({ x: new ort.Tensor('float32', data.x ?? x, [1, x.length]) })
     const ms = performance.now() - t
     const y = out?.y?.data as Float32Array
-    reply({ ok: true, ms, ...(data.x ? { y } : {}) }, data.x ? [y.buffer] : [])
+    const sent = performance.timeOrigin + performance.now()
+    reply({ ok: true, ms, got, sent, ...(data.x ? { y } : {}) }, data.x ? [y.buffer] : [])
   } catch (e) {
     reply({ ok: false, error: String((e as Error)?.stack ?? e) })
   }
