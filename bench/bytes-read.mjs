@@ -9,7 +9,7 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { launchChromium } from './lib/common.mjs'
+import { chromiumOptions, launchChromium } from './lib/common.mjs'
 
 const worker = `
 const MiB = 1 << 20, SIZE = 64 * MiB, CHUNK = 16 * MiB
@@ -74,16 +74,7 @@ try {
   await a.goto(origin)
   const rows = [['incognito context', await measure(a)]]
   await browser.close()
-  const persistent = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  const persistent = await chromium.launchPersistentContext(profile, chromiumOptions())
   const b = persistent.pages()[0] ?? (await persistent.newPage())
   await b.goto(origin)
   rows.push(['persistent profile', await measure(b)])

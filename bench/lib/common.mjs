@@ -5,19 +5,22 @@ import { chromium } from 'playwright-core'
 /** sha256 digest in the registry's form. */
 export const sha256Digest = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
-/** Debian's Chromium, headless, with the flags this machine needs (no background network). */
+/** Launch options for Debian's Chromium, headless, with the flags this machine needs (no background network). */
+export const chromiumOptions = (extraArgs = []) => ({
+  executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    ...extraArgs,
+  ],
+})
+
+/** Debian's Chromium, headless (see chromiumOptions). */
 export function launchChromium(extraArgs = []) {
-  return chromium.launch({
-    executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      ...extraArgs,
-    ],
-  })
+  return chromium.launch(chromiumOptions(extraArgs))
 }
 
 /** A published manifest for a one-file model (`model.onnx`) with the given signature. */
