@@ -65,6 +65,7 @@ interface Spec {
     const model = await ferry.load(name)
     const x = new Float32Array(dim).map((_, i) => (i % 7) / 7)
     const ms = { raw: [] as number[], same: [] as number[], hop: [] as number[], ferry: [] as number[] }
+    const split: number[][] = [] // the bare hop's [to the worker, in it beyond session.run, back] per call
     const calls = {
       raw: async () => (await raw({ type: 'run' })).ms,
       same: async () => (await raw({ type: 'run', same: true })).ms,
@@ -94,7 +95,6 @@ interface Spec {
         return performance.now() - t
       },
     }
-    const split: number[][] = []
     const kinds = Object.keys(calls) as (keyof typeof calls)[]
     for (let i = 0; i < 5; i++) for (const k of kinds) await calls[k]()
     inference.length = 0

@@ -31,13 +31,6 @@ const loadOrt = async () => {
 
 exposeEngine(self as never, loadOrt, { wasmPaths: base })
 
-// The raw baseline shares the worker's own channel with Ferry's runs (the cheaper one; Ferry ignores
-// these messages, which carry a `type`). One message = one session.run (so raw calls interleave with
-// Ferry's one by one); `x` in the message = an input that came over postMessage (its output goes back,
-// transferred, like Ferry's), else a worker-local input; `same` = run Ferry's own session (the last one
-// created that is not the baseline's); `spin` busy-waits `ms` without ORT, so the page can time a bare
-// hop around a call that long; `inWorker` times Ferry's engine.run against session.run in a loop in this
-// worker, with no hop.
 /** A busy worker without ORT: the cost of the hop itself around a call this long. */
 const spin = (ms: number) => {
   const t0 = performance.now()
@@ -49,6 +42,14 @@ let x = new Float32Array(0)
 let ort: Ort | undefined // kept, so a hop does not pay a dynamic import() per message
 const reply = (m: Record<string, unknown>, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage({ raw: true, ...m }, transfer)
+
+// The raw baseline shares the worker's own channel with Ferry's runs (the cheaper one; Ferry ignores
+// these messages, which carry a `type`). One message = one session.run (so raw calls interleave with
+// Ferry's one by one); `x` in the message = an input that came over postMessage (its output goes back,
+// transferred, like Ferry's), else a worker-local input; `same` = run Ferry's own session (the last one
+// created that is not the baseline's); `spin` busy-waits `ms` without ORT, so the page can time a bare
+// hop around a call that long; `inWorker` times Ferry's engine.run against session.run in a loop in this
+// worker, with no hop.
 self.addEventListener('message', async ({ data }: MessageEvent) => {
   if (!data?.type) return
   const got = performance.timeOrigin + performance.now()

@@ -23,6 +23,7 @@ export interface Channel {
   onmessage: ((ev: MessageEvent) => unknown) | null
   close?(): void
 }
+
 type ToPage =
   | {
       id: number
