@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { launchChromium } from './lib/common.mjs'
+import { launchChromium, sendIsolated } from './lib/common.mjs'
 import { mlpOnnx } from './lib/mlp-onnx.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -83,15 +83,7 @@ onmessage = async ({ data: { model, feeds, prepack, n } }) => {
 }`
 
 const server = http.createServer(async (req, res) => {
-  const send = (type, body) => {
-    // cross-origin isolated: performance.now() to 5 µs, not 100 µs
-    res.writeHead(200, {
-      'content-type': type,
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    })
-    res.end(body)
-  }
+  const send = (type, body) => sendIsolated(res, 200, type, body)
   const url = decodeURIComponent(req.url ?? '/')
   if (url === '/worker.js') return send('text/javascript', WORKER)
   if (url === '/tiny') return send('application/octet-stream', tiny)

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { launchChromium, oneFileManifest } from './lib/common.mjs'
+import { launchChromium, oneFileManifest, sendIsolated } from './lib/common.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -57,16 +57,7 @@ for (const [name, bytes] of Object.entries(models)) {
 // One origin: the page, Ferry's browser build, and a minimal registry (alias + blob reads from memory).
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x')
-  const send = (status, body, type) => {
-    // Cross-origin isolated, so performance.now() has fine resolution (and WASM threads would be allowed).
-    res.writeHead(status, {
-      'content-type': type,
-      'cache-control': 'no-store',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    })
-    res.end(body)
-  }
+  const send = (status, body, type) => sendIsolated(res, status, type, body)
   const alias = /^\/v1\/models\/([^/]+)\/aliases\/latest$/.exec(url.pathname)
   if (alias && manifests.has(alias[1]))
     return send(200, JSON.stringify(manifests.get(alias[1])), 'application/json')

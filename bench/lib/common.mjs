@@ -23,6 +23,20 @@ export function launchChromium(extraArgs = []) {
   return chromium.launch(chromiumOptions(extraArgs))
 }
 
+/**
+ * Answers `res` as a cross-origin isolated page would be served: performance.now() then has 5 µs
+ * resolution rather than 100 µs (and WASM threads are allowed).
+ */
+export function sendIsolated(res, status, type, body) {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+  })
+  res.end(body)
+}
+
 /** A published manifest for a one-file model (`model.onnx`) with the given signature. */
 export function oneFileManifest(name, bytes, signature, version = 1) {
   return {

@@ -56,7 +56,9 @@ export async function loadFiles<T>(
       await Promise.all(opts.storing)
       if (opts.signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
       const fromNetwork: FileEntry[] = []
+      // Digest helpers by file; once a download failed, none starts and those started are stopped.
       const helpers = new Map<FileEntry, BlobCheck | null>()
+      let failed = false
       const bytes = new Map<string, Uint8Array>()
       const checks: (boolean | Promise<boolean>)[] = []
       await Promise.all(
@@ -74,7 +76,7 @@ export async function loadFiles<T>(
             return report('downloading', false)
           }
           // Its digest helper starts now, while this thread is free (see startBlobCheck).
-          const helper = startBlobCheck(file.size)
+          const helper = failed ? null : startBlobCheck(file.size)
           helpers.set(file, helper)
           const got = await downloadBlob(ctx, file, {
             signal: opts.signal,
@@ -85,14 +87,12 @@ export async function loadFiles<T>(
               loaded += d
               report('downloading', false)
             },
-          }).catch((e) => {
-            helper?.stop()
-            throw e
           })
           bytes.set(file.path, got)
           fromNetwork.push(file)
         }),
       ).catch((e) => {
+        failed = true
         for (const h of helpers.values()) h?.stop()
         throw e
       })
