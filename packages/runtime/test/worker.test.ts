@@ -68,6 +68,27 @@ describe('worker API over a MessageChannel', () => {
     ).toBe(true)
   })
 
+  it('calls still pending when the runtime closes settle (RUNTIME_CLOSED) instead of hanging', async () => {
+    const reg = createTestRegistry()
+    await reg.publish('mlp', [{ path: 'm.onnx', role: 'model', bytes: mlpOnnx(8, 4) }], mlpSignature(8, 4))
+    const ferry = overChannel(reg, [])
+    await ferry.load('mlp')
+    const pending = [ferry.cache.list(), ferry.cache.estimate(), ferry.load('mlp')].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (hasErrorCode(e) ? e.code : String(e)),
+      ),
+    )
+    await ferry.close()
+    const settled = await Promise.race([
+      Promise.all(pending),
+      new Promise((r) => setTimeout(() => r('still pending 2 s after close'), 2000)),
+    ])
+    expect(
+      Array.isArray(settled) ? settled.every((s) => s === 'ok' || s === 'RUNTIME_CLOSED') : settled,
+    ).toBe(true)
+  })
+
   it('a worker that fails to start rejects with BACKEND_UNAVAILABLE instead of hanging', async () => {
     const dead = Object.assign(new EventTarget(), { postMessage() {}, terminate() {} })
     setTimeout(() => dead.dispatchEvent(Object.assign(new Event('error'), { message: 'script 404' })), 5)

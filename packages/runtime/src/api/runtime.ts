@@ -6,7 +6,7 @@ import { FerryError, type TelemetryEvent } from '@ferry/protocol'
 import * as Comlink from 'comlink'
 import type { ModelCache } from '../cache/types.js'
 import type { EngineApi, EngineConfig, Inputs, ModelInfo, Progress, TestHooks } from '../engine/types.js'
-import { buffersOf, copyInputs, fromWire } from '../engine/wire.js'
+import { buffersOf, copyInputs, fromWire, runtimeClosed } from '../engine/wire.js'
 import { type Capabilities, detectCapabilities } from '../platform/env.js'
 import { createTelemetry } from '../telemetry/index.js'
 import { exportCache } from '../worker/cache-bridge.js'
@@ -109,18 +109,27 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
     w.postMessage({ control: port2 }, [port2])
     const remote = Comlink.wrap<WorkerApi>(port1)
     const fast = runClient(w, sink)
+    // A Comlink call whose answer had not come when the channel closed would never settle: each one
+    // also ends with the runtime (runs: runClient rejects its own).
+    let end: (e: unknown) => void = () => {}
+    const ended = new Promise<never>((_, reject) => {
+      end = reject
+    })
+    ended.catch(() => {})
+    const settle = <T>(p: Promise<T>) => Promise.race([p, ended])
     const api: EngineApi = {
-      load: (req, onProgress) => remote.load(req, onProgress),
+      load: (req, onProgress) => settle(remote.load(req, onProgress)),
       run: (handle, inputs, callId) => fast.run(handle, inputs, callId),
       abort: (callId) => fast.abort(callId),
-      unload: (handle) => remote.unload(handle),
-      sessions: () => remote.sessions(),
+      unload: (handle) => settle(remote.unload(handle)),
+      sessions: () => settle(remote.sessions()),
       cache: ((op: string, name?: string, version?: number) =>
-        remote.cache(op, name, version)) as EngineApi['cache'],
+        settle(remote.cache(op, name, version))) as EngineApi['cache'],
       close: async () => {
         await remote.close()
         await fast.closed()
         port1.close()
+        end(runtimeClosed())
       },
     }
     runTransfer = fast.run
@@ -165,7 +174,7 @@ export function createRuntimeWith(platform: Platform, options: RuntimeOptions): 
   let closed = false
   let nextCall = 1
   const call = async <T>(f: (e: EngineApi) => Promise<T>): Promise<T> => {
-    if (closed) throw new FerryError('RUNTIME_CLOSED', 'the runtime was closed')
+    if (closed) throw runtimeClosed()
     try {
       return await f(await engine)
     } catch (err) {

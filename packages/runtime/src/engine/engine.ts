@@ -16,6 +16,7 @@ import { LiveModel, type ModelHost } from './live-model.js'
 import { loadFiles } from './loader.js'
 import { pickSessionsToRelease } from './session-budget.js'
 import type { EngineApi, EngineConfig, EngineDeps, ModelInfo, SessionStat } from './types.js'
+import { runtimeClosed } from './wire.js'
 
 const codeOf = (e: unknown) => (e as { code?: string })?.code ?? 'INTERNAL'
 
@@ -98,7 +99,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
   }
 
   const assertOpen = () => {
-    if (closed) throw new FerryError('RUNTIME_CLOSED', 'the runtime was closed')
+    if (closed) throw runtimeClosed()
   }
   const track = (callId: number | undefined) => {
     const ac = new AbortController()
@@ -280,7 +281,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): EngineApi 
       if (closed) return
       closed = true
       for (const ac of calls.values()) ac.abort()
-      const err = new FerryError('RUNTIME_CLOSED', 'the runtime was closed')
+      const err = runtimeClosed()
       await Promise.all(
         [...models.values()].map(async (m) => {
           m.queue.close(err)

@@ -7,6 +7,9 @@ export function toWire(err: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) }
 }
 
+/** The error every call gets once its runtime is closed (or closes while the call is pending). */
+export const runtimeClosed = () => new FerryError('RUNTIME_CLOSED', 'the runtime was closed')
+
 /** Rebuilds a FerryError from what `toWire` sent (or passes a FerryError through). */
 export function fromWire(err: unknown): FerryError {
   if (err instanceof FerryError) return err

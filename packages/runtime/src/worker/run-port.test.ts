@@ -99,3 +99,15 @@ describe('run port on a shared channel', () => {
     other.port2.close()
   })
 })
+
+describe('run port closing', () => {
+  it('a run the worker never answered rejects with RUNTIME_CLOSED once the page closes the channel', async () => {
+    const { port1, port2 } = new MessageChannel()
+    closers.push(() => port1.close())
+    port1.onmessage = () => {} // a worker that takes runs and never answers, nor says bye
+    const page = runClient(port2, () => {})
+    const run = page.run(1, { x: new Float32Array(2) }).catch((e: unknown) => e)
+    await page.closed(20)
+    expect(await run).toMatchObject({ code: 'RUNTIME_CLOSED' })
+  })
+})

@@ -11,7 +11,7 @@
  */
 import type { TelemetryEvent } from '@ferry/protocol'
 import type { EngineApi, Inputs, RunResult } from '../engine/types.js'
-import { buffersOf, toWire } from '../engine/wire.js'
+import { buffersOf, runtimeClosed, toWire } from '../engine/wire.js'
 
 type ToWorker =
   | { id: number; handle: number; inputs: Inputs; callId?: number; abort?: undefined }
@@ -118,12 +118,17 @@ export function runClient(port: Channel, sink: (events: TelemetryEvent[]) => voi
     abort(callId: number): void {
       port.postMessage({ abort: callId })
     },
-    /** Resolves once the worker said bye (its last events have arrived), or after `ms`. */
+    /**
+     * Resolves once the worker said bye (its last events have arrived), or after `ms`; runs still
+     * unanswered then (the worker went first) reject with RUNTIME_CLOSED.
+     */
     async closed(ms = 1000): Promise<void> {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, ms)))])
       clearTimeout(timer)
       port.close?.()
+      for (const p of pending.values()) p.reject(runtimeClosed())
+      pending.clear()
     },
   }
 }
