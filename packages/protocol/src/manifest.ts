@@ -27,8 +27,23 @@ export type Dtype = (typeof DTYPES)[number]
 export const FILE_ROLES = ['model', 'external-data', 'labels', 'config'] as const
 export type FileRole = (typeof FILE_ROLES)[number]
 
-export const BACKENDS = ['webgpu', 'wasm'] as const
+/**
+ * Devices a backend can run a session on, by ONNX Runtime's execution-provider names: `webgpu` and
+ * `wasm` (onnxruntime-web), `cpu` and `cuda` (onnxruntime-node). A closed list: telemetry labels stay bounded.
+ */
+export const BACKENDS = ['webgpu', 'wasm', 'cpu', 'cuda'] as const
 export type BackendName = (typeof BACKENDS)[number]
+
+/**
+ * A manifest's `format` names the model format (`onnx`); a runtime backend must claim it, so a new format
+ * (say `tflite`) needs a backend that reads it, not a protocol change.
+ */
+export const FORMAT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/
+
+/** True for a well-formed format name (`onnx`, `tflite`, …). */
+export function isValidFormat(format: unknown): format is string {
+  return typeof format === 'string' && FORMAT_PATTERN.test(format)
+}
 
 export const MAX_FILES = 64
 export const MAX_TENSORS = 256
@@ -79,7 +94,7 @@ const FilesSchema = v.pipe(
 
 const draftEntries = {
   schemaVersion: v.literal(1),
-  format: v.literal('onnx'),
+  format: v.pipe(v.string(), v.regex(FORMAT_PATTERN, 'format must be a format name such as "onnx"')),
   files: FilesSchema,
   inputs: v.pipe(v.array(TensorSpecSchema), v.maxLength(MAX_TENSORS)),
   outputs: v.pipe(v.array(TensorSpecSchema), v.maxLength(MAX_TENSORS)),

@@ -11,6 +11,8 @@ export const FALLBACK_REASONS = [
   'device-lost',
   'not-requested',
   'disabled',
+  'software-adapter',
+  'run-failed',
 ] as const
 export const CACHE_ACTIONS = ['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'] as const
 export const LOAD_SOURCES = ['network', 'cache', 'memory'] as const

@@ -51,7 +51,7 @@ const tensor = {
 const draftProps = {
   schemaVersion: { const: 1 },
   name: ref('Name'),
-  format: { const: 'onnx' },
+  format: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,31}$', examples: ['onnx'] },
   files: {
     type: 'array',
     minItems: 1,

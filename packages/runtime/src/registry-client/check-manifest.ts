@@ -3,11 +3,20 @@
  * The registry validates manifests fully (valibot) when they are published; the runtime repeats only
  * what keeps it safe, so the worker does not ship the schema library.
  */
-import { FerryError, isSafeRelativePath, isValidDigest, isValidName, type Manifest } from '@ferry/protocol'
+import {
+  BACKENDS,
+  FerryError,
+  FILE_ROLES,
+  isSafeRelativePath,
+  isValidDigest,
+  isValidFormat,
+  isValidName,
+  type Manifest,
+} from '@ferry/protocol'
 import { DTYPE_NAMES } from '../tensors/dtypes.js'
 
-const ROLES = new Set(['model', 'external-data', 'labels', 'config'])
-const BACKEND_SET = new Set(['webgpu', 'wasm'])
+const ROLES = new Set<string>(FILE_ROLES)
+const BACKEND_SET = new Set<string>(BACKENDS)
 
 type Obj = Record<string, unknown>
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x)
@@ -24,7 +33,8 @@ function tensorProblem(t: unknown): string | null {
 
 function problem(m: unknown): string | null {
   if (!isObj(m)) return 'not an object'
-  if (m.schemaVersion !== 1 || m.format !== 'onnx') return 'unsupported schemaVersion or format'
+  if (m.schemaVersion !== 1) return 'unsupported schemaVersion'
+  if (!isValidFormat(m.format)) return 'invalid format'
   if (typeof m.name !== 'string' || !isValidName(m.name)) return 'invalid name'
   if (!isInt(m.version, 1)) return 'invalid version'
   if (!Array.isArray(m.files) || m.files.length === 0 || m.files.length > 64)

@@ -55,7 +55,7 @@ describe('sanitizeEvent', () => {
         type: 'inference',
         model: 'm',
         version: 1,
-        backend: 'cuda',
+        backend: 'webgl',
         batch: 1,
         queueMs: 0,
         computeMs: 0,

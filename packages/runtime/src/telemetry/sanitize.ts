@@ -12,7 +12,7 @@ const list =
   <T extends string>() =>
   <const L extends readonly T[]>(l: Exactly<T, L>) =>
     l
-export const BACKEND_SET = list<BackendName>()(['webgpu', 'wasm'])
+export const BACKEND_SET = list<BackendName>()(['webgpu', 'wasm', 'cpu', 'cuda'])
 export const SOURCE_SET = list<LoadEvent['source']>()(['network', 'cache', 'memory'])
 export const ACTION_SET = list<CacheEvent['action']>()(['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'])
 
