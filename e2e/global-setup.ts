@@ -14,7 +14,26 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-export default function globalSetup(): void {
+/** Where the e2e suite's own bundles go (served at /e2e-build/): the fault-injecting engine worker. */
+export const e2eBuild = path.join(repoRoot, 'e2e/.build')
+
+/** Bundles fixtures/fault-worker.ts (Ferry's worker API plus wrapped backends) for the browser. */
+async function buildFaultWorker(): Promise<void> {
+  const { build } = await import('esbuild')
+  await build({
+    entryPoints: [path.join(repoRoot, 'e2e/fixtures/fault-worker.ts')],
+    outfile: path.join(e2eBuild, 'fault-worker.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@ferry/source'],
+    logLevel: 'warning',
+  })
+}
+
+export default async function globalSetup(): Promise<void> {
+  await buildFaultWorker()
   if (process.env.FERRY_E2E_BUILD === '0') return
   const bundle = path.join(repoRoot, 'packages/runtime/dist/browser/ferry.js')
   const built = (() => {

@@ -78,12 +78,29 @@ test('on Deno: loads from the registry, matches onnxruntime-node on WebGPU or WA
       type: 'backend on Deno',
       description: `${a?.backend} ${JSON.stringify(a?.fallback)}`,
     })
-    // WASM only when Deno had no usable adapter, and then with the reason.
+    // WASM only when Deno had no usable GPU (Mesa's llvmpipe is a software adapter), and then with the reason.
     if (a?.backend === 'wasm')
-      expect(a.fallback?.reason).toMatch(/^(no-adapter|device-failed|session-failed)/)
+      expect(a.fallback?.reason).toMatch(/^(software-adapter|no-adapter|device-failed|session-failed)/)
     else expect(a?.fallback).toBeNull()
     expect(compareTensors(a?.outputs ?? {}, expected, a?.backend === 'webgpu' ? 2e-3 : 1e-4)).toBeNull()
     expect(online.cached).toContain(`${vad.name}@${published.sileroVad.version}`)
+
+    // WebGPU asked for by name: a software adapter is used then (llvmpipe in CI), bytes from the cache.
+    const gpu = await onDeno(denoDir, {
+      registry: registry.url,
+      backends: ['webgpu', 'wasm'],
+      loads: [{ name: vad.name, inputs }],
+    })
+    const [g] = gpu.results
+    expect(g?.ok, JSON.stringify(g?.error)).toBe(true)
+    test.info().annotations.push({
+      type: 'WebGPU asked for on Deno',
+      description: `${g?.backend} ${JSON.stringify(g?.fallback)}`,
+    })
+    if (g?.backend === 'wasm')
+      expect(g.fallback?.reason).toMatch(/^(no-adapter|device-failed|session-failed)/)
+    expect(g?.source).toBe('cache')
+    expect(compareTensors(g?.outputs ?? {}, expected, g?.backend === 'webgpu' ? 2e-3 : 1e-4)).toBeNull()
 
     // WASM asked for: same outputs, bytes from the cache this time.
     const wasm = await onDeno(denoDir, {

@@ -1,6 +1,7 @@
-// Issue 3: WebGPU failure paths on a real (SwiftShader) GPU, forced with the runtime's test hooks:
-// a session that fails to build falls back to WASM with its reason; a device lost mid-run still answers.
-import { catalog, compareTensors, expect, referenceRun, test } from '../fixtures/index.js'
+// WebGPU failure paths on a real (SwiftShader) GPU, forced by a custom engine worker that wraps the
+// ort-web backend (fixtures/fault-worker.ts): a session that fails to build falls back to WASM with its
+// reason; a device lost mid-run still answers.
+import { catalog, compareTensors, expect, faultWorker, referenceRun, test } from '../fixtures/index.js'
 
 test.skip(({ backend }) => backend !== 'webgpu', 'needs a real WebGPU adapter')
 
@@ -9,7 +10,7 @@ test('a WebGPU session failure falls back to WASM with reason session-failed', a
 }) => {
   const m = catalog.ocrCls
   const rp = await openRuntimePage()
-  await rp.createRuntime({ testHooks: { failWebgpuSession: true } })
+  await rp.createRuntime({ workerUrl: faultWorker('fail-webgpu-session') })
   const model = await rp.mustLoad(m.name)
   expect(model.backend).toBe('wasm')
   expect(model.fallback?.from).toBe('webgpu')
@@ -25,7 +26,7 @@ test('a device lost mid-run moves the model to WASM and in-flight requests still
 }) => {
   const m = catalog.sileroVad
   const rp = await openRuntimePage()
-  await rp.createRuntime({ testHooks: { loseDeviceAfterRuns: 1 } })
+  await rp.createRuntime({ workerUrl: faultWorker('lose-device-after=1') })
   const model = await rp.mustLoad(m.name)
   expect(model.backend).toBe('webgpu')
 

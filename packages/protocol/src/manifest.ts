@@ -1,52 +1,8 @@
-/** The manifest: what a model version is made of (files by digest) and its tensor signature. */
+/** The manifest's schemas (valibot): what the registry accepts and the runtime trusts. */
 import * as v from 'valibot'
+import { BACKENDS, DTYPES, FILE_ROLES, FORMAT_PATTERN, MAX_FILES, MAX_TENSORS } from './constants.js'
 import { FerryError } from './errors.js'
 import { isSafeRelativePath, isValidDigest, isValidName } from './names.js'
-
-/** ONNX Runtime's tensor type names. */
-export const DTYPES = [
-  'float32',
-  'float16',
-  'float64',
-  'bfloat16',
-  'int4',
-  'uint4',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-  'string',
-] as const
-export type Dtype = (typeof DTYPES)[number]
-
-export const FILE_ROLES = ['model', 'external-data', 'labels', 'config'] as const
-export type FileRole = (typeof FILE_ROLES)[number]
-
-/**
- * Devices a backend can run a session on, by ONNX Runtime's execution-provider names: `webgpu` and
- * `wasm` (onnxruntime-web), `cpu` and `cuda` (onnxruntime-node). A closed list: telemetry labels stay bounded.
- */
-export const BACKENDS = ['webgpu', 'wasm', 'cpu', 'cuda'] as const
-export type BackendName = (typeof BACKENDS)[number]
-
-/**
- * A manifest's `format` names the model format (`onnx`); a runtime backend must claim it, so a new format
- * (say `tflite`) needs a backend that reads it, not a protocol change.
- */
-export const FORMAT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/
-
-/** True for a well-formed format name (`onnx`, `tflite`, …). */
-export function isValidFormat(format: unknown): format is string {
-  return typeof format === 'string' && FORMAT_PATTERN.test(format)
-}
-
-export const MAX_FILES = 64
-export const MAX_TENSORS = 256
 
 const SymbolicDim = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
 const StaticDim = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31))
@@ -145,16 +101,4 @@ export function parseManifest(input: unknown): Manifest {
   const r = v.safeParse(ManifestSchema, input)
   if (!r.success) throw new FerryError('INVALID_MANIFEST', `invalid manifest: ${describeIssues(r.issues)}`)
   return r.output
-}
-
-/** Total bytes of a version's files. */
-export function manifestSize(m: Pick<Manifest, 'files'>): number {
-  return m.files.reduce((n, f) => n + f.size, 0)
-}
-
-/** The file whose role is `model`. */
-export function modelFile(m: Pick<Manifest, 'files'>): FileEntry {
-  const f = m.files.find((x) => x.role === 'model')
-  if (!f) throw new FerryError('INVALID_MANIFEST', 'manifest has no file with role "model"')
-  return f
 }

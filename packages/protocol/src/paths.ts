@@ -2,6 +2,9 @@
 
 export const API_PREFIX = '/v1'
 
+/** Where runtimes post telemetry (a constant of its own: a page's bundle needs only this path). */
+export const TELEMETRY_PATH = `${API_PREFIX}/telemetry`
+
 const enc = encodeURIComponent
 
 export const paths = {
@@ -13,7 +16,7 @@ export const paths = {
   alias: (name: string, alias: string) => `${API_PREFIX}/models/${enc(name)}/aliases/${enc(alias)}`,
   blobs: () => `${API_PREFIX}/blobs`,
   blob: (digest: string) => `${API_PREFIX}/blobs/${digest}`,
-  telemetry: () => `${API_PREFIX}/telemetry`,
+  telemetry: () => TELEMETRY_PATH,
   metrics: () => '/metrics',
   openapi: () => `${API_PREFIX}/openapi.json`,
   docs: () => `${API_PREFIX}/docs`,

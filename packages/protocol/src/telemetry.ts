@@ -1,25 +1,14 @@
 /** Telemetry events sent by runtimes to `POST /v1/telemetry`, and their closed label sets. */
 import * as v from 'valibot'
+import {
+  BACKENDS,
+  CACHE_ACTIONS,
+  ENVS,
+  FALLBACK_REASONS,
+  LOAD_SOURCES,
+  MAX_EVENTS_PER_BATCH,
+} from './constants.js'
 import { ERROR_CODES } from './errors.js'
-import { BACKENDS } from './manifest.js'
-
-export const FALLBACK_REASONS = [
-  'no-webgpu-api',
-  'no-adapter',
-  'device-failed',
-  'session-failed',
-  'device-lost',
-  'not-requested',
-  'disabled',
-  'software-adapter',
-  'run-failed',
-] as const
-export const CACHE_ACTIONS = ['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'] as const
-export const LOAD_SOURCES = ['network', 'cache', 'memory'] as const
-export const ENVS = ['browser', 'worker', 'deno', 'node', 'other'] as const
-
-/** Most events a batch may carry. */
-export const MAX_EVENTS_PER_BATCH = 500
 
 const Str = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const NonNeg = v.pipe(v.number(), v.minValue(0), v.maxValue(1e9))

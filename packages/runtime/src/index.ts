@@ -1,51 +1,22 @@
 /**
- * @ferry/runtime for bundlers and server runtimes: `createRuntime` with the engine in a module Worker
- * (bundled from ./worker/entry.js) where Workers exist, in-thread elsewhere (Node, Deno, tests).
+ * @ferry/runtime for bundlers and browsers: `createRuntime` with the engine in a module Worker (bundled
+ * from ./worker/entry.js) where Workers exist, in-thread elsewhere. Node and Deno get their own entries
+ * (./node.js, ./deno.js) through the package's export conditions.
  */
-import { createRuntimeWith, type Platform } from './api/runtime.js'
+import { createRuntimeWith } from './api/runtime.js'
 import type { Ferry, RuntimeOptions } from './api/types.js'
-import { createModelCache } from './cache/index.js'
-
-const platform: Platform = {
-  startWorker: () => new Worker(new URL('./worker/entry.js', import.meta.url), { type: 'module' }),
-  async localEngine(config, deps) {
-    const { createEngine } = await import('./engine/engine.js')
-    return createEngine(config, {
-      createCache: createModelCache,
-      ...deps,
-      loadOrt: (flavor) =>
-        flavor === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web'),
-    })
-  },
-}
+import { browserHost } from './platform/browser.js'
+import { browserLocalEngine } from './platform/browser-engine.js'
+import { bundledOrt } from './platform/bundler.js'
 
 /** Creates a Ferry runtime: `const ferry = createRuntime({ registry })`, then `await ferry.load(name)`. */
 export function createRuntime(options: RuntimeOptions): Ferry {
-  return createRuntimeWith(platform, options)
+  const host = browserHost({
+    // Written out so that bundlers (Vite, webpack) see the worker and bundle it.
+    start: () => new Worker(new URL('./worker/entry.js', import.meta.url), { type: 'module' }),
+    local: (settings) => browserLocalEngine(settings, bundledOrt),
+  })
+  return createRuntimeWith(host, options)
 }
 
-export type { BackendName, ErrorCode, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
-export { FerryError, hasErrorCode } from '@ferry/protocol'
-export type { CacheApi, Ferry, LoadOptions, Model, RunOptions, RuntimeOptions } from './api/types.js'
-export {
-  createCacheApiDriver,
-  createFsDriver,
-  createIndexedDBDriver,
-  createMemoryCache,
-  createMemoryDriver,
-  createModelCache,
-  type ModelCacheOptions,
-} from './cache/index.js'
-export type { CacheEntry, CacheEstimate, ModelCache } from './cache/types.js'
-export type {
-  Fallback,
-  Inputs,
-  InputValue,
-  Outputs,
-  Progress,
-  SessionStat,
-  Tensor,
-  TestHooks,
-} from './engine/types.js'
-export type { Capabilities } from './platform/env.js'
-export type { TelemetryOptions } from './telemetry/index.js'
+export * from './public.js'

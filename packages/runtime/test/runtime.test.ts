@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 // @ts-expect-error plain JS helper shared with the benchmarks
 import { dequantize4Onnx, mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-onnx.mjs'
 import type { TelemetryEvent } from '../src/index.js'
-import { createRuntime, type Ferry } from '../src/index.js'
+import { createMemoryCache, createRuntime, type Ferry } from '../src/index.js'
 import { BlobUrlWorker } from './blob-url-worker.js'
 import { createTestRegistry, npmModel, REGISTRY, tamperBlobs, VAD_SIGNATURE } from './registry.js'
 
@@ -21,6 +21,8 @@ function runtime(reg: ReturnType<typeof createTestRegistry>, extra: Record<strin
     registry: REGISTRY,
     fetch: reg.fetch,
     worker: false,
+    // The browser entry's own cache is IndexedDB, which Node lacks.
+    cache: createMemoryCache(),
     onEvent: (e) => events.push(e),
     ...extra,
   })
@@ -266,7 +268,8 @@ describe('runtime in-thread', () => {
     const first = await a.run(x)
     const b = await ferry.load('b')
     await b.run(x)
-    const live = async () => Object.fromEntries((await ferry.sessions()).map((s) => [s.name, s.live]))
+    const live = async () =>
+      Object.fromEntries((await ferry.sessions.list()).map((s) => [s.name, s.state === 'ready']))
     expect(await live()).toEqual({ a: false, b: true })
     const blobGets = reg.log.filter((l) => l.startsWith('GET /v1/blobs/')).length
     const again = await a.run(x)

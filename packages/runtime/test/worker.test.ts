@@ -1,55 +1,116 @@
-// The worker API over a real MessageChannel through Comlink (as the browser's Worker uses it): results,
-// progress and events cross to the main side; errors keep their `code`; outputs arrive as transfers.
-// The worker's default bytes cache is IndexedDB, as in a browser worker.
+// The worker protocol over a real MessageChannel (as a browser's Worker uses it): results, progress and
+// events cross to the page; errors keep their `code`; outputs arrive as transfers; a worker that dies
+// fails its calls with WORKER_CRASHED and the next call starts a new one. The worker's default bytes
+// cache is IndexedDB, as in a browser worker.
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 // @ts-expect-error plain JS helper shared with the benchmarks
 import { mlpOnnx, mlpSignature } from '../../../bench/lib/mlp-onnx.mjs'
-import { createRuntimeWith, type Platform } from '../src/api/runtime.js'
+import type { EngineClient } from '../src/api/model.js'
+import { createRuntimeWith, type RuntimeHost } from '../src/api/runtime.js'
 import type { Ferry } from '../src/api/types.js'
+import { ortWeb } from '../src/backends/ort-web/backend.js'
+import type { Backend } from '../src/backends/types.js'
+import { createEngine } from '../src/engine/engine.js'
 import { FerryError, hasErrorCode, type TelemetryEvent } from '../src/index.js'
-import { exposeEngine } from '../src/worker/expose.js'
+import { browserEngineOptions } from '../src/platform/browser-engine.js'
+import { type WorkerLike, workerEngine } from '../src/worker/client.js'
+import { serveEngine } from '../src/worker/server.js'
+import { hangRuns } from './faults.js'
 import { createTestRegistry, REGISTRY } from './registry.js'
+
+async function until(ok: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
 
 const open: Ferry[] = []
 afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()))
 })
 
-function overChannel(reg: ReturnType<typeof createTestRegistry>, events: TelemetryEvent[]) {
-  const platform: Platform = {
-    workers: true,
-    startWorker() {
-      const { port1, port2 } = new MessageChannel()
-      exposeEngine(port1 as never, () => import('onnxruntime-web'), {}, { fetch: reg.fetch })
-      return port2 as never
+const loadOrt = () => import('onnxruntime-web')
+
+/** A host whose "worker" is the other end of a MessageChannel; `kill()` makes the current one die. */
+function overChannel(
+  reg: ReturnType<typeof createTestRegistry>,
+  events: TelemetryEvent[],
+  wrap: (b: Backend) => Backend = (b) => b,
+) {
+  let started = 0
+  let kill = () => {}
+  const host: RuntimeHost = {
+    capabilities: {
+      env: 'browser',
+      workers: true,
+      webgpuApi: false,
+      crossOriginIsolated: false,
+      hardwareConcurrency: 1,
     },
-    localEngine: () => Promise.reject(new Error('not used')),
+    worker: (s) =>
+      workerEngine({
+        start() {
+          started++
+          const { port1, port2 } = new MessageChannel()
+          serveEngine(port1, (init, parts) =>
+            createEngine(
+              browserEngineOptions(
+                {
+                  config: init.config,
+                  emit: parts.emit,
+                  fetch: reg.fetch,
+                  cacheOptions: { name: `w${started}` },
+                },
+                [wrap(ortWeb({ load: loadOrt, devices: ['wasm'] }))],
+              ),
+            ),
+          )
+          return port2 as unknown as WorkerLike
+        },
+        init: { config: s.config, cache: {} },
+        emit: s.emit,
+        watch: (_name, gone) => {
+          kill = gone
+          return () => {}
+        },
+      }),
+    local: () => Promise.reject(new Error('not used')),
   }
-  const ferry = createRuntimeWith(platform, {
+  const ferry = createRuntimeWith(host, {
     registry: REGISTRY,
     worker: true,
     telemetry: false,
     onEvent: (e: TelemetryEvent) => events.push(e),
-  } as never)
+  })
   open.push(ferry)
-  return ferry
+  return { ferry, kill: () => kill(), started: () => started }
 }
 
-describe('worker API over a MessageChannel', () => {
-  it('loads and runs; progress, events and coded errors cross the channel', async () => {
-    const reg = createTestRegistry()
-    await reg.publish('mlp', [{ path: 'm.onnx', role: 'model', bytes: mlpOnnx(8, 4) }], mlpSignature(8, 4))
+async function publishMlp(name = 'mlp') {
+  const reg = createTestRegistry()
+  await reg.publish(name, [{ path: 'm.onnx', role: 'model', bytes: mlpOnnx(8, 4) }], mlpSignature(8, 4))
+  return reg
+}
+
+describe('worker protocol over a MessageChannel', () => {
+  it('loads and runs; progress comes in order before the answer, events and coded errors cross', async () => {
+    const reg = await publishMlp()
     const events: TelemetryEvent[] = []
-    const ferry = overChannel(reg, events)
+    const { ferry } = overChannel(reg, events)
     expect(ferry.inWorker).toBe(true)
     const phases: string[] = []
     const model = await ferry.load('mlp', { onProgress: (p) => phases.push(p.phase) })
     expect(model.backend).toBe('wasm')
+    expect(phases[0]).toBe('resolving')
     expect(phases.at(-1)).toBe('ready')
+    expect(phases).toContain('compiling')
     const out = await model.run({ x: { data: new Float32Array(16).fill(1), dims: [2, 8] } })
     expect(out.y?.dims).toEqual([2, 4])
     expect(out.y?.data).toBeInstanceOf(Float32Array)
+    expect(model.timing).toMatchObject({ batch: 1 })
 
     const err = await model.run({ x: new Int32Array(8) }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(FerryError)
@@ -60,6 +121,9 @@ describe('worker API over a MessageChannel', () => {
 
     const list = await ferry.cache.list()
     expect(list.map((e) => [e.name, e.version, e.inMemory])).toEqual([['mlp', 1, true]])
+    const [s] = await ferry.sessions.list()
+    expect(s).toMatchObject({ name: 'mlp', state: 'ready', queued: 0, running: 0 })
+    expect(s?.callsPerMin).toBeGreaterThan(0)
     await new Promise((r) => setTimeout(r, 60))
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['load', 'inference', 'error']))
     await model.unload()
@@ -68,10 +132,45 @@ describe('worker API over a MessageChannel', () => {
     ).toBe(true)
   })
 
+  it('a worker that dies fails its calls with WORKER_CRASHED; the next call starts a new one and reloads', async () => {
+    const reg = await publishMlp()
+    let hang: ReturnType<typeof hangRuns> | undefined
+    const { ferry, kill, started } = overChannel(reg, [], (b) => {
+      // The first worker's runs hang (work in flight when it dies); the second one's run.
+      if (hang) return b
+      hang = hangRuns(b)
+      return hang
+    })
+    const model = await ferry.load('mlp')
+    const x = { x: new Float32Array(8).fill(1) }
+    const inFlight = model.run(x).catch((e: unknown) => e)
+    await until(async () => (await ferry.sessions.list())[0]?.running === 1)
+    kill()
+    expect(hasErrorCode(await inFlight, 'WORKER_CRASHED')).toBe(true)
+    const after = await model.run(x)
+    expect(started()).toBe(2)
+    expect(after.y?.dims).toEqual([1, 4])
+  })
+
+  it('a model in use in three crashes within a minute is MODEL_TOO_LARGE', async () => {
+    const reg = await publishMlp()
+    const { ferry, kill } = overChannel(reg, [], hangRuns)
+    const model = await ferry.load('mlp')
+    const x = { x: new Float32Array(8).fill(1) }
+    for (let i = 0; i < 3; i++) {
+      const p = model.run(x).catch((e: unknown) => e)
+      await until(async () => (await ferry.sessions.list())[0]?.running === 1)
+      kill()
+      expect(hasErrorCode(await p, 'WORKER_CRASHED')).toBe(true)
+    }
+    const err = await model.run(x).catch((e: unknown) => e)
+    expect(hasErrorCode(err, 'MODEL_TOO_LARGE')).toBe(true)
+    expect(hasErrorCode(await ferry.load('mlp').catch((e: unknown) => e), 'MODEL_TOO_LARGE')).toBe(true)
+  })
+
   it('calls still pending when the runtime closes settle (RUNTIME_CLOSED) instead of hanging', async () => {
-    const reg = createTestRegistry()
-    await reg.publish('mlp', [{ path: 'm.onnx', role: 'model', bytes: mlpOnnx(8, 4) }], mlpSignature(8, 4))
-    const ferry = overChannel(reg, [])
+    const reg = await publishMlp()
+    const { ferry } = overChannel(reg, [])
     await ferry.load('mlp')
     const pending = [ferry.cache.list(), ferry.cache.estimate(), ferry.load('mlp')].map((p) =>
       p.then(
@@ -90,16 +189,34 @@ describe('worker API over a MessageChannel', () => {
   })
 
   it('a worker that fails to start rejects with BACKEND_UNAVAILABLE instead of hanging', async () => {
-    const dead = Object.assign(new EventTarget(), { postMessage() {}, terminate() {} })
-    setTimeout(() => dead.dispatchEvent(Object.assign(new Event('error'), { message: 'script 404' })), 5)
-    const ferry = createRuntimeWith(
-      {
+    const host: RuntimeHost = {
+      capabilities: {
+        env: 'browser',
         workers: true,
-        startWorker: () => dead as never,
-        localEngine: () => Promise.reject(new Error('unused')),
+        webgpuApi: false,
+        crossOriginIsolated: false,
+        hardwareConcurrency: 1,
       },
-      { registry: REGISTRY, worker: true, telemetry: false } as never,
-    )
+      worker: (s) =>
+        workerEngine({
+          start() {
+            const dead = Object.assign(new EventTarget(), {
+              postMessage() {},
+              onmessage: null,
+              terminate() {},
+            })
+            setTimeout(
+              () => dead.dispatchEvent(Object.assign(new Event('error'), { message: 'script 404' })),
+              5,
+            )
+            return dead
+          },
+          init: { config: s.config, cache: {} },
+          emit: s.emit,
+        }),
+      local: () => Promise.reject(new Error('unused')),
+    }
+    const ferry = createRuntimeWith(host, { registry: REGISTRY, worker: true, telemetry: false })
     open.push(ferry)
     const err = await ferry.load('mlp').catch((e: unknown) => e)
     expect(hasErrorCode(err, 'BACKEND_UNAVAILABLE')).toBe(true)
@@ -110,16 +227,27 @@ describe('worker API over a MessageChannel', () => {
     let local = false
     const ferry = createRuntimeWith(
       {
-        workers: true,
-        startWorker: () => {
-          throw new Error('blocked by CSP')
+        capabilities: {
+          env: 'browser',
+          workers: true,
+          webgpuApi: false,
+          crossOriginIsolated: false,
+          hardwareConcurrency: 1,
         },
-        localEngine: async () => {
+        worker: (s) =>
+          workerEngine({
+            start: () => {
+              throw new Error('blocked by CSP')
+            },
+            init: { config: s.config, cache: {} },
+            emit: s.emit,
+          }),
+        local: async () => {
           local = true
-          return { close: async () => {} } as never
+          return { close: async () => {} } as unknown as EngineClient
         },
       },
-      { registry: REGISTRY, telemetry: false } as never,
+      { registry: REGISTRY, telemetry: false },
     )
     open.push(ferry)
     expect(ferry.inWorker).toBe(false)

@@ -3,9 +3,9 @@
  * Platform-free: `fetch`, `Request`, `Response`, web streams. Every failure becomes a FerryError with a code.
  */
 import {
-  errorFromBody,
+  errorFromResponse,
   FerryError,
-  isErrorCode,
+  fetchRegistry,
   type Manifest,
   type ManifestDraft,
   type ModelDetail,
@@ -162,39 +162,17 @@ export class RegistryClient {
       // A streamed request body needs half-duplex in Node's fetch (undici) and in browsers.
       ...(streamed ? ({ duplex: 'half' } as RequestInit) : {}),
     })
-    try {
-      return await this.#fetch(request)
-    } catch (err) {
-      if (err instanceof FerryError) throw err
-      throw new FerryError(
-        'REGISTRY_UNREACHABLE',
-        `cannot reach the registry at ${this.base} (${describeNetworkError(err)}); start it with \`ferry serve\` or point --registry / FERRY_REGISTRY at a running one`,
-        { cause: err },
-      )
-    }
+    return fetchRegistry(
+      (r) => this.#fetch(r as Request),
+      this.base,
+      request,
+      undefined,
+      'start it with `ferry serve` or point --registry / FERRY_REGISTRY at a running one',
+    )
   }
 
   async #failure(res: Response, method: string, path: string): Promise<FerryError> {
-    let body: unknown = null
-    try {
-      body = method === 'HEAD' ? null : JSON.parse(await res.text())
-    } catch {
-      body = null
-    }
-    const code = (body as { error?: { code?: unknown } } | null)?.error?.code
-    let err: FerryError
-    if (isErrorCode(code)) err = errorFromBody(body, res.status)
-    else if (res.status === 401)
-      err = new FerryError('UNAUTHORIZED', 'the registry needs a token', { status: 401 })
-    else if (res.status === 403)
-      err = new FerryError('FORBIDDEN', 'the registry refused the token', { status: 403 })
-    else {
-      err = new FerryError(
-        'REGISTRY_ERROR',
-        `${method} ${this.base}${path} answered ${res.status} ${res.statusText}`.trim(),
-        { status: res.status },
-      )
-    }
+    const err = await errorFromResponse(res, `${method} ${this.base}${path}`)
     if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') {
       const hint = this.#token
         ? 'check the token (--token or FERRY_TOKEN) matches one the registry was started with'
@@ -203,17 +181,4 @@ export class RegistryClient {
     }
     return err
   }
-}
-
-/** The short reason behind a failed fetch: `ECONNREFUSED 127.0.0.1:9`, `ENOTFOUND host`, … */
-function describeNetworkError(err: unknown): string {
-  let e: unknown = err
-  for (let i = 0; i < 5 && e; i++) {
-    const { code, message } = e as { code?: unknown; message?: unknown }
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code
-    const next = (e as { cause?: unknown }).cause
-    if (!next) return typeof message === 'string' ? message : String(e)
-    e = next
-  }
-  return String(err)
 }

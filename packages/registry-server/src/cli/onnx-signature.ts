@@ -2,14 +2,21 @@
  * Reads an ONNX model's graph to fill a manifest's `inputs`/`outputs` (names, ONNX Runtime dtypes, shapes with
  * symbolic dims kept as strings) and to find the external-data files its tensors point to. Platform-free: bytes in.
  */
-import { type Dim, type Dtype, FerryError, isSafeRelativePath, type TensorSpec } from '@ferry/protocol'
+import {
+  type Dim,
+  type Dtype,
+  FerryError,
+  isSafeRelativePath,
+  type TensorSpec,
+  UNNAMED_DIM,
+} from '@ferry/protocol'
 import type { onnx as Onnx } from 'onnx-proto'
 import onnxProto from 'onnx-proto'
 
 const { onnx } = onnxProto
 
 /** Text used for a dimension whose size the model leaves open and unnamed (ONNX Runtime shows it as ""). */
-export const UNKNOWN_DIM = '?'
+export const UNKNOWN_DIM = UNNAMED_DIM
 
 /** ONNX `TensorProto.DataType` numbers → ONNX Runtime tensor type names (the manifest's dtypes). */
 const DTYPE_BY_ELEM_TYPE: Readonly<Record<number, Dtype>> = {

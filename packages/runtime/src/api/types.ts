@@ -1,17 +1,31 @@
 /** The public API's types: createRuntime's options, the runtime object, and a loaded model. */
 import type { BackendName, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
-import type { CacheEntry, CacheEstimate, ModelCache } from '../cache/types.js'
-import type { Fallback, Inputs, Outputs, Progress, SessionStat, TestHooks } from '../engine/types.js'
-import type { Capabilities } from '../platform/env.js'
-import type { TelemetryOptions } from '../telemetry/index.js'
+import type { ModelCache } from '../cache/types.js'
+import type {
+  BatchingOption,
+  CacheApi,
+  Fallback,
+  Progress,
+  RunTiming,
+  SessionPoolOptions,
+  SessionStat,
+} from '../engine/types.js'
+import type { Capabilities } from '../platform/globals.js'
+import type { TelemetryOptions, TelemetryStats } from '../telemetry/index.js'
+import type { Inputs, Outputs } from '../tensors/tensor.js'
 
 export interface RuntimeOptions {
   /** Base URL of the Ferry registry, e.g. `https://models.example.com`. */
   registry: string
-  /** Backends to use, in order of preference (default: the manifest's order, WebGPU then WASM). */
+  /** Devices to use, in order of preference (default: every device the backends offer, best first). */
   backends?: BackendName[]
   /** Run the engine in a Web Worker (default `'auto'`: when Workers exist and no custom `fetch` is given). */
   worker?: boolean | 'auto'
+  /**
+   * A module worker script to run the engine in instead of Ferry's own: one that calls
+   * `serveEngineWorker` from `@ferry/runtime/worker`, e.g. to add or wrap backends.
+   */
+  workerUrl?: string | URL
   /** A ModelCache instance, or options for the default one (e.g. `{ maxBytes }`). */
   cache?: ModelCache | Record<string, unknown>
   /** fetch to reach the registry with (in-thread engine only; a worker uses its own global fetch). */
@@ -29,13 +43,8 @@ export interface RuntimeOptions {
   numThreads?: number
   /** Most requests waiting per model before `run` fails with QUEUE_FULL (default 128). */
   maxQueue?: number
-  /** Budget of live sessions; idle ones past it are released and re-created on their next run. */
-  sessions?: { maxCount?: number; maxBytes?: number }
-  /**
-   * For end-to-end tests only: force WebGPU failure paths. Also read from `globalThis.__FERRY_TEST_HOOKS__`
-   * (e.g. `{ failWebgpuSession: true }` or `{ loseDeviceAfterRuns: 2 }`).
-   */
-  testHooks?: TestHooks
+  /** The live-session pool: `{ maxCount, maxBytes, idleMs }` (see `ferry.sessions.list()`). */
+  sessions?: SessionPoolOptions
 }
 
 export interface LoadOptions {
@@ -43,8 +52,10 @@ export interface LoadOptions {
   version?: number | string
   onProgress?: (p: Progress) => void
   signal?: AbortSignal
-  /** Try this backend first (`'wasm'` forces WASM). */
+  /** Try this device first (`'wasm'` forces WASM). */
   backend?: BackendName
+  /** Dynamic batching over the manifest's `runtime.batching` (`false`: none). */
+  batching?: BatchingOption
 }
 
 export interface RunOptions {
@@ -57,27 +68,19 @@ export interface RunOptions {
 export interface Model {
   readonly name: string
   readonly version: number
-  /** The backend it runs on now (`'wasm'` after a fallback, including a lost GPU device). */
+  /** The device it runs on now (`'wasm'` after a fallback, including a lost GPU device). */
   readonly backend: BackendName
-  /** null, or why WebGPU is not used. */
+  /** null, or why it does not run on the first device it could have. */
   readonly fallback: Fallback | null
   readonly inputs: TensorSpec[]
   readonly outputs: TensorSpec[]
   readonly manifest: Manifest
+  /** How the last run went: queue wait, compute time and batch size. */
+  readonly timing: RunTiming | null
   /** Runs the model; inputs are checked against the manifest first (coded errors name the input). */
   run(inputs: Inputs, options?: RunOptions): Promise<Outputs>
   /** Frees this handle; the session goes when no handle uses it. */
   unload(): Promise<void>
-}
-
-/** What is on the device, from the bytes cache (with `inMemory` from the live sessions). */
-export interface CacheApi {
-  list(): Promise<CacheEntry[]>
-  delete(name: string, version?: number): Promise<void>
-  pin(name: string, version: number): Promise<void>
-  unpin(name: string, version: number): Promise<void>
-  clear(): Promise<void>
-  estimate(): Promise<CacheEstimate>
 }
 
 /** The runtime `createRuntime` returns. */
@@ -87,10 +90,14 @@ export interface Ferry {
   readonly inWorker: boolean
   load(name: string, options?: LoadOptions): Promise<Model>
   readonly cache: CacheApi
-  /** Live sessions (the sessions tier): bytes, last use, uses, queue length. */
-  sessions(): Promise<SessionStat[]>
+  /** Live sessions: state, bytes, calls/min, queue length. */
+  readonly sessions: { list(): Promise<SessionStat[]> }
+  /** Fleet telemetry: events sent, queued and dropped (all zero with `telemetry: false`). */
+  readonly telemetry: { stats(): TelemetryStats }
   /** Adds an event listener; returns a function that removes it. */
   on(type: 'event', fn: (e: TelemetryEvent) => void): () => void
   /** Unloads everything, stops the worker, flushes events. */
   close(): Promise<void>
 }
+
+export type { CacheApi }

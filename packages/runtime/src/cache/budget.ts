@@ -1,4 +1,5 @@
 /** The bytes tier's default budget from `navigator.storage.estimate()`, and `persist()` on request. */
+import { storageManager } from '../platform/globals.js'
 
 /** Share of the origin's quota the cache takes by default. */
 export const QUOTA_SHARE = 0.5
@@ -7,13 +8,7 @@ export const MAX_DEFAULT_BUDGET = 4 * 1024 ** 3
 /** Default budget where the platform reports no quota. */
 export const FALLBACK_BUDGET = 1024 ** 3
 
-interface StorageManagerLike {
-  estimate?(): Promise<{ quota?: number; usage?: number }>
-  persist?(): Promise<boolean>
-  persisted?(): Promise<boolean>
-}
-
-const storage = () => (globalThis as { navigator?: { storage?: StorageManagerLike } }).navigator?.storage
+const storage = storageManager
 
 /** What the platform reports for this origin, or {} where it cannot say. */
 export async function storageEstimate(): Promise<{ quota?: number; usage?: number }> {

@@ -1,4 +1,5 @@
 /** The sha256 check every file goes through (downloads and cached bytes alike). */
+import { WorkerCtor } from '../platform/globals.js'
 
 const hex = (digest: ArrayBuffer) =>
   [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
@@ -71,7 +72,8 @@ export const checkTimeout = (size: number) => 5000 + size / 52_429
  * fails, or does not answer in time makes `check` reject: the caller then hashes on its own thread.
  */
 export function startBlobCheck(size: number): BlobCheck | null {
-  if (size < OFF_THREAD_MIN_BYTES || size > OFF_THREAD_MAX_BYTES || typeof Worker !== 'function') return null
+  const W = WorkerCtor()
+  if (size < OFF_THREAD_MIN_BYTES || size > OFF_THREAD_MAX_BYTES || !W) return null
   let w: Worker
   const url = URL.createObjectURL(new Blob([HASHER], { type: 'text/javascript' }))
   const stop = () => {
@@ -79,7 +81,7 @@ export function startBlobCheck(size: number): BlobCheck | null {
     URL.revokeObjectURL(url)
   }
   try {
-    w = new Worker(url)
+    w = new W(url)
   } catch {
     stop()
     return null

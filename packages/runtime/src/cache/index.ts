@@ -1,4 +1,5 @@
 /** The bytes tier's public face: `createModelCache` picks the driver for the platform. */
+import { denoCaches, hasIndexedDB } from '../platform/globals.js'
 import { type CacheOptions, createCache } from './core.js'
 import type { CacheDriver } from './driver.js'
 import { createCacheApiDriver } from './drivers/cache-api.js'
@@ -17,7 +18,6 @@ export { createIndexedDBDriver } from './drivers/indexeddb.js'
 export { createMemoryDriver } from './drivers/memory.js'
 export { createMemoryCache } from './memory.js'
 export type { EvictionPolicy, PolicyName } from './policy.js'
-export * from './session-policy.js'
 export type * from './types.js'
 
 export interface ModelCacheOptions extends CacheOptions {
@@ -29,9 +29,8 @@ export interface ModelCacheOptions extends CacheOptions {
 
 /** Which driver `createModelCache` uses here: IndexedDB in browsers and workers, Cache API in Deno. */
 export function platformDriverKind(): 'indexeddb' | 'cache-api' | 'memory' {
-  const g = globalThis as { Deno?: unknown; caches?: unknown; indexedDB?: unknown }
-  if (g.Deno !== undefined && g.caches) return 'cache-api'
-  if (g.indexedDB) return 'indexeddb'
+  if (denoCaches()) return 'cache-api'
+  if (hasIndexedDB()) return 'indexeddb'
   return 'memory'
 }
 

@@ -3,6 +3,7 @@
  * "retain" locks that tell every tab and worker of the origin which versions are in use. Uses Web Locks
  * (`navigator.locks`) where present, else an in-process stand-in with the same semantics.
  */
+import { webLocks as hostLocks } from '../platform/globals.js'
 
 /** The part of the Web Locks API the cache uses. */
 export interface LockManagerLike {
@@ -25,8 +26,8 @@ export interface Locks {
 
 /** Web Locks when the platform has them (browsers, workers, Deno), else the in-process stand-in. */
 export function platformLocks(): Locks {
-  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator
-  return nav?.locks ? webLocks(nav.locks) : localLocks()
+  const manager = hostLocks()
+  return manager ? webLocks(manager) : localLocks()
 }
 
 /** Locks over a `LockManager`. */

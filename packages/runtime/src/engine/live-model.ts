@@ -1,59 +1,84 @@
-/** One loaded model version: its session (or none while released), backend, queue and usage counters. */
+/**
+ * One loaded model version: its session on a device (or none while released), the (backend, device)
+ * pairs it may move through, its queue and usage. A run that fails on a device that is not the last
+ * (a lost GPU device, a WebGPU run failure) is retried on the next one; the model moves there if the
+ * retry works, and the reason is reported as a fallback.
+ */
 import { type BackendName, FerryError, type Manifest } from '@ferry/protocol'
-import type { OrtHost, OrtModule, OrtSession } from '../backends/ort.js'
-import { modelFileOf } from '../registry-client/check-manifest.js'
+import type { Plan } from '../backends/registry.js'
+import { DeviceLostError, type ModelFiles, type Session } from '../backends/types.js'
 import { batchDimOf, mergeBatch, rowsOf, sameTrailingDims, splitBatch } from '../scheduler/batch-tensors.js'
 import { RequestQueue } from '../scheduler/queue.js'
-import type { TensorData } from '../tensors/dtypes.js'
-import { DeviceLost, type GpuState } from './gpu.js'
-import type { Fallback, Outputs, Tensor, TestHooks } from './types.js'
+import type { Outputs, Tensor } from '../tensors/tensor.js'
+import { RateMeter } from './rate.js'
+import type { BatchingOption, Fallback, RunTiming } from './types.js'
 
 export interface Job {
   inputs: Record<string, Tensor>
   enqueuedAt: number
 }
 
+export interface JobResult {
+  outputs: Outputs
+  timing: RunTiming
+}
+
 /** What a LiveModel needs from its engine. */
 export interface ModelHost {
-  ort: OrtHost
-  gpu: GpuState
-  hooks: TestHooks
   maxQueue: number
-  /** The ORT module, loaded with the flavor the GPU probe chose. */
-  ortModule(): Promise<OrtModule>
-  /** The version's verified bytes by path (from the bytes cache or the registry). */
-  files(manifest: Manifest): Promise<Map<string, Uint8Array>>
-  onFallback(model: LiveModel, f: Fallback, to: BackendName): void
+  /** The version's verified bytes (from the bytes cache or the registry), for a re-creation. */
+  files(manifest: Manifest): Promise<ModelFiles>
+  onFallback(model: LiveModel, f: Fallback): void
   onBatch(model: LiveModel, jobs: Job[], startedAt: number, computeMs: number, ok: boolean): void
 }
 
+interface Opened {
+  session: Session
+  index: number
+  /** Why earlier pairs were skipped (the first reason), or null. */
+  skipped: Fallback | null
+}
+
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e))
+/** Errors that say the request was wrong, not the device: never a reason to move. */
+const CALLER_ERRORS = new Set(['INPUT_NAME', 'INPUT_MISSING', 'DTYPE_MISMATCH', 'SHAPE_MISMATCH', 'ABORTED'])
 
 export class LiveModel {
   readonly key: string
+  /** Bytes of the version's files. */
   readonly bytes: number
-  backend: BackendName = 'wasm'
+  backend: BackendName
   fallback: Fallback | null = null
-  session: OrtSession | null = null
+  session: Session | null = null
+  state: 'loading' | 'ready' | 'released' = 'loading'
   lastUsed = Date.now()
   uses = 0
+  running = 0
+  readonly rate = new RateMeter()
   readonly handles = new Set<number>()
-  readonly queue: RequestQueue<Job, Outputs>
-  private creating: Promise<void> | null = null
-  private ortMod: OrtModule | null = null
+  readonly queue: RequestQueue<Job, JobResult>
+  #index = 0
+  #creating: Promise<void> | null = null
+
+  #plan: Plan
+  #host: ModelHost
 
   constructor(
     readonly manifest: Manifest,
-    readonly order: BackendName[],
-    private readonly host: ModelHost,
+    plan: Plan,
+    host: ModelHost,
+    batching?: BatchingOption,
   ) {
+    this.#plan = plan
+    this.#host = host
     this.key = `${manifest.name}@${manifest.version}`
     this.bytes = manifest.files.reduce((n, f) => n + f.size, 0)
-    const b = manifest.runtime?.batching
-    this.queue = new RequestQueue<Job, Outputs>({
+    this.backend = (plan.candidates[0] as Plan['candidates'][number]).device
+    const b = batching === undefined ? manifest.runtime?.batching : batching || undefined
+    this.queue = new RequestQueue<Job, JobResult>({
       maxLength: host.maxQueue,
-      run: (jobs) => this.runBatch(jobs),
-      ...(b && batchDimOf(manifest)
+      run: (jobs) => this.#runBatch(jobs),
+      ...(b && batchDimOf({ ...manifest, runtime: { batching: b } })
         ? {
             batch: {
               ...b,
@@ -65,141 +90,165 @@ export class LiveModel {
     })
   }
 
-  /**
-   * Creates the session on the first backend in `order` that works, recording why others were skipped.
-   * Reporting a fallback is the caller's (`announceFallback`), once the session is really in use: a
-   * first load's bytes may still be under their digest check.
-   */
-  async create(files: Map<string, Uint8Array>, order = this.order): Promise<void> {
-    const { ort: host, gpu, hooks } = this.host
-    const ort = await this.host.ortModule()
-    this.ortMod = ort
-    const model = files.get(modelFileOf(this.manifest).path) as Uint8Array
-    const external = this.manifest.files
-      .filter((f) => f.role === 'external-data')
-      .map((f) => ({ path: f.path, data: files.get(f.path) as Uint8Array }))
-    let fallback: Fallback | null = order.includes('webgpu')
-      ? null
-      : { from: 'webgpu', reason: 'not-requested' }
-    const errors: string[] = []
-    for (const b of order) {
-      if (b === 'webgpu') {
-        const probe = await gpu.check()
-        const why = !probe.ok
-          ? probe.reason
-          : gpu.lost
-            ? 'device-lost'
-            : hooks.failWebgpuSession
-              ? 'session-failed: forced by test hook (failWebgpuSession)'
-              : null
-        if (why) {
-          fallback ??= { from: 'webgpu', reason: why }
-          errors.push(`webgpu: ${why}`)
-          continue
-        }
-        gpu.attach(ort)
-      }
-      try {
-        this.session = await host.createSession(ort, model, b, external)
-        this.backend = b
-        this.fallback = b === 'webgpu' ? null : fallback
-        return
-      } catch (err) {
-        errors.push(`${b}: ${msg(err)}`)
-        if (b === 'webgpu') fallback ??= { from: 'webgpu', reason: `session-failed: ${msg(err)}` }
-      }
-    }
-    throw new FerryError('BACKEND_UNAVAILABLE', `could not create a session: ${errors.join('; ')}`)
+  /** What the session holds, as its backend measured it, else the files' size. */
+  get held(): number {
+    return this.session?.bytes ?? this.bytes
   }
 
-  /** Reports the fallback this model's session was created with, if any (a requested WASM is none). */
+  /** True while requests wait or run. */
+  get busy(): boolean {
+    return this.queue.busy
+  }
+
+  /** Creates the session on the first pair of the plan that works (see `open`); a fallback is announced by the caller. */
+  async create(files: ModelFiles): Promise<void> {
+    const o = await this.#open(files, 0)
+    const notRequested = this.#plan.notRequested
+    this.#install(o, o.skipped ?? (notRequested ? { from: notRequested, reason: 'not-requested' } : null))
+  }
+
+  /** Reports the fallback this model's session was created with, if any (a requested device is none). */
   announceFallback(): void {
-    if (this.fallback && this.fallback.reason !== 'not-requested')
-      this.host.onFallback(this, this.fallback, this.backend)
+    if (this.fallback && this.fallback.reason !== 'not-requested') this.#host.onFallback(this, this.fallback)
   }
 
-  /** Makes sure a session exists, re-creating a released one from the bytes tier. */
+  /** Makes sure a session exists, re-creating a released one (on the device it last ran on). */
   ensure(): Promise<void> {
     if (this.session) return Promise.resolve()
-    this.creating ??= (async () => {
+    this.#creating ??= (async () => {
       try {
-        await this.create(await this.host.files(this.manifest))
+        this.state = 'loading'
+        const o = await this.#open(await this.#host.files(this.manifest), this.#index)
+        this.#install(o, this.#index === 0 ? o.skipped : (this.fallback ?? o.skipped))
         this.announceFallback()
+      } catch (err) {
+        this.state = 'released'
+        throw err
       } finally {
-        this.creating = null
+        this.#creating = null
       }
     })()
-    return this.creating
+    return this.#creating
   }
 
   /** Drops the session (the bytes stay cached); the next run re-creates it. */
   async release(): Promise<void> {
     const s = this.session
     this.session = null
-    await s?.release().catch(() => {})
+    if (this.state === 'ready') this.state = 'released'
+    await s?.release()
   }
 
-  private async moveToWasm(reason: string): Promise<void> {
+  /** Tries the plan's pairs from `from` on: probe, then create; BACKEND_UNAVAILABLE lists every reason. */
+  async #open(files: ModelFiles, from: number): Promise<Opened> {
+    const reasons: string[] = []
+    let skipped: Fallback | null = null
+    const { candidates } = this.#plan
+    for (let i = from; i < candidates.length; i++) {
+      const { backend, device, explicit } = candidates[i] as Plan['candidates'][number]
+      const p = await backend.probe(device, explicit)
+      let why = p.ok ? null : p.reason
+      if (p.ok) {
+        try {
+          return { session: await backend.createSession(files, this.manifest, device), index: i, skipped }
+        } catch (err) {
+          why = `session-failed: ${msg(err)}`
+        }
+      }
+      skipped ??= { from: device, reason: why as string }
+      reasons.push(`${backend.name}/${device}: ${why}`)
+    }
+    throw new FerryError('BACKEND_UNAVAILABLE', `nothing could run ${this.key}: ${reasons.join('; ')}`)
+  }
+
+  #install(o: Opened, fallback: Fallback | null): void {
+    this.session = o.session
+    this.#index = o.index
+    this.backend = o.session.device
+    this.fallback = fallback
+    this.state = 'ready'
+  }
+
+  /**
+   * After a run failed on the current device for `reason`: opens the next pairs and retries there. The
+   * model moves only when the retry works (or the old device is lost): a request that fails everywhere
+   * is the request's fault, and the model stays where it was.
+   */
+  async #moveOn(
+    failed: Session,
+    reason: string,
+    lost: boolean,
+    retry: (s: Session) => Promise<Record<string, Tensor>>,
+  ): Promise<Record<string, Tensor>> {
     const from = this.backend
-    await this.release()
-    const files = await this.host.files(this.manifest)
-    await this.create(files, ['wasm'])
-    this.fallback = { from, reason: `device-lost: ${reason}` }
-    this.host.onFallback(this, this.fallback, 'wasm')
-  }
-
-  private async runOnce(feeds: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const { gpu, hooks } = this.host
-    for (;;) {
-      await this.ensure()
-      const session = this.session as OrtSession
-      if (this.backend !== 'webgpu') return session.run(feeds as never)
-      gpu.runs++
-      if (hooks.loseDeviceAfterRuns !== undefined && gpu.runs > hooks.loseDeviceAfterRuns) gpu.loseForTest()
-      if (gpu.lost) {
-        await this.moveToWasm(gpu.lost)
-        continue
+    if (lost) await this.release()
+    const next = await this.#open(await this.#host.files(this.manifest), this.#index + 1)
+    try {
+      const out = await retry(next.session)
+      if (this.session === failed) await this.release()
+      this.#install(next, { from, reason })
+      this.announceFallback()
+      return out
+    } catch (err) {
+      if (!lost) {
+        await next.session.release()
+        throw err
       }
-      try {
-        const out = await Promise.race([session.run(feeds as never), gpu.lostSignal])
-        if (!gpu.lost) return out
-      } catch (err) {
-        if (!(err instanceof DeviceLost) && !gpu.lost) throw err
-      }
-      await this.moveToWasm(gpu.lost ?? 'device lost')
+      this.#install(next, { from, reason })
+      this.announceFallback()
+      throw err
     }
   }
 
-  private async runBatch(jobs: Job[]): Promise<Outputs[]> {
+  async #runOn(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    await this.ensure()
+    const session = this.session as Session
+    try {
+      return await session.run(feeds)
+    } catch (err) {
+      const last = this.#index >= this.#plan.candidates.length - 1
+      if (last || (err instanceof FerryError && CALLER_ERRORS.has(err.code))) throw err
+      const lost = err instanceof DeviceLostError
+      const reason = lost ? `device-lost: ${err.message}` : `run-failed: ${msg(err)}`
+      return this.#moveOn(session, reason, lost, (s) => s.run(feeds))
+    }
+  }
+
+  async #runBatch(jobs: Job[]): Promise<JobResult[]> {
     const startedAt = performance.now()
-    this.lastUsed = Date.now()
+    const now = Date.now()
+    this.lastUsed = now
     this.uses += jobs.length
+    this.rate.add(jobs.length, now)
+    this.running = jobs.length
     const merged = jobs.length === 1 ? (jobs[0] as Job).inputs : mergeBatch(jobs.map((j) => j.inputs))
     let t0 = startedAt
     try {
-      const ort = this.ortMod ?? (await this.host.ortModule())
-      const feeds: Record<string, unknown> = {}
-      for (const [k, t] of Object.entries(merged))
-        feeds[k] = new ort.Tensor(t.dtype as never, t.data as never, t.dims)
       t0 = performance.now()
-      const raw = await this.runOnce(feeds)
+      const out = await this.#runOn(merged)
       const computeMs = performance.now() - t0
-      const out: Outputs = {}
-      for (const [k, v] of Object.entries(raw)) {
-        const t = v as { data: TensorData; dims: readonly number[]; type: string }
-        out[k] = { data: t.data, dims: [...t.dims], dtype: t.type as Tensor['dtype'] }
-      }
-      this.host.onBatch(this, jobs, startedAt, computeMs, true)
-      return jobs.length === 1
-        ? [out]
-        : splitBatch(
-            out,
-            jobs.map((j) => rowsOf(j.inputs)),
-          )
+      this.#host.onBatch(this, jobs, startedAt, computeMs, true)
+      const parts =
+        jobs.length === 1
+          ? [out]
+          : splitBatch(
+              out,
+              jobs.map((j) => rowsOf(j.inputs)),
+            )
+      return parts.map((outputs, i) => ({
+        outputs,
+        timing: {
+          queueMs: Math.max(0, startedAt - (jobs[i] as Job).enqueuedAt),
+          computeMs,
+          batch: jobs.length,
+        },
+      }))
     } catch (err) {
-      this.host.onBatch(this, jobs, startedAt, performance.now() - t0, false)
+      this.#host.onBatch(this, jobs, startedAt, performance.now() - t0, false)
       if (err instanceof FerryError) throw err
       throw new FerryError('INFERENCE_FAILED', `${this.key}: ${msg(err)}`, { cause: err })
+    } finally {
+      this.running = 0
     }
   }
 }

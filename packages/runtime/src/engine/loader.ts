@@ -2,9 +2,16 @@
  * Gets a version's files (from the bytes cache, else from the registry, verified) and hands them to the
  * caller's session creation as early as is safe; downloaded files are cached in the background.
  */
-import { FerryError, type FileEntry, type Manifest, type TelemetryEvent } from '@ferry/protocol'
+import {
+  FerryError,
+  type FileEntry,
+  type Manifest,
+  manifestSize,
+  modelFile,
+  type TelemetryEvent,
+} from '@ferry/protocol'
+import type { ModelFiles } from '../backends/types.js'
 import { type BlobCheck, startBlobCheck } from '../cache/digest.js'
-import { totalSize } from '../registry-client/check-manifest.js'
 import { downloadBlob, type PartialDownload, verifyDigest } from '../registry-client/download.js'
 import type { RegistryContext } from '../registry-client/resolve.js'
 import type { Progress } from './types.js'
@@ -18,6 +25,13 @@ export interface FetchOptions {
   /** Background stores in flight; a load waits for them before it reads the cache. */
   storing: Set<Promise<unknown>>
   emit: (e: TelemetryEvent) => void
+  /** Starts a digest helper for a file of `size` bytes (default: a blob: worker where one can run). */
+  digest?: ((size: number) => BlobCheck | null) | undefined
+}
+
+/** A version's bytes by path as backends take them. */
+export function toModelFiles(manifest: Manifest, bytes: ReadonlyMap<string, Uint8Array>): ModelFiles {
+  return { model: bytes.get(modelFile(manifest).path) as Uint8Array, get: (path) => bytes.get(path) }
 }
 
 /**
@@ -33,12 +47,12 @@ export async function loadFiles<T>(
   ctx: RegistryContext,
   manifest: Manifest,
   opts: FetchOptions,
-  use: (bytes: Map<string, Uint8Array>) => Promise<T>,
+  use: (files: ModelFiles) => Promise<T>,
   undo?: (made: T) => Promise<void>,
 ): Promise<{ value: T; source: 'cache' | 'network' }> {
   const { cache } = ctx
   const owner = { name: manifest.name, version: manifest.version }
-  const total = totalSize(manifest)
+  const total = manifestSize(manifest)
   const release = cache.retain(owner)
   let stored: Promise<unknown> = Promise.resolve()
   let loaded = 0
@@ -76,7 +90,7 @@ export async function loadFiles<T>(
             return report('downloading', false)
           }
           // Its digest helper starts now, while this thread is free (see startBlobCheck).
-          const helper = failed ? null : startBlobCheck(file.size)
+          const helper = failed ? null : (opts.digest ?? startBlobCheck)(file.size)
           helpers.set(file, helper)
           const got = await downloadBlob(ctx, file, {
             signal: opts.signal,
@@ -109,7 +123,7 @@ export async function loadFiles<T>(
       await Promise.all(fromNetwork.filter((f) => !helpers.get(f)).map(verify))
       const downloads = Promise.all(fromNetwork.filter((f) => helpers.get(f)).map(verify))
       downloads.catch(() => {})
-      const made = use(bytes)
+      const made = use(toModelFiles(manifest, bytes))
       made.catch(() => {})
       // Nothing `use` made is returned before every check passed: a downloaded file that fails ends the
       // load, a cached one that fails is fetched again.
@@ -138,9 +152,14 @@ export async function loadFiles<T>(
       // Stored in the background (the cache serializes writes anyway); 'store' once all are kept.
       const kept: Promise<unknown> = (async () => {
         let k = 0
-        for (const f of fromNetwork)
+        const seen = new Set<string>()
+        for (const f of fromNetwork) {
+          // A blob listed under two paths is stored once (a cache may take the bytes away: a transfer).
+          if (seen.has(f.digest)) continue
+          seen.add(f.digest)
           if (await cache.put(f.digest, bytes.get(f.path) as Uint8Array, owner).catch(() => false))
             k += f.size
+        }
         if (k) event('store', k)
       })().finally(() => opts.storing.delete(kept))
       stored = kept

@@ -1,26 +1,10 @@
-/** The engine's contract: what the main thread sends it and gets back, in-thread or across a worker. */
-import type { BackendName, Dtype, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
+/** The engine's contract: what a host (the page, the worker, Ferry Edge) gives it and gets back. */
+import type { BackendName, Manifest, TelemetryEvent } from '@ferry/protocol'
+import type { BackendRegistry } from '../backends/registry.js'
+import type { Backend } from '../backends/types.js'
+import type { BlobCheck } from '../cache/digest.js'
 import type { CacheEntry, CacheEstimate, ModelCache } from '../cache/types.js'
-import type { TensorData } from '../tensors/dtypes.js'
-
-/** A tensor as Ferry returns it. */
-export interface Tensor {
-  data: TensorData
-  dims: number[]
-  dtype: Dtype
-}
-
-/** What `model.run` accepts per input: `{ data, dims }`, a bare array where dims follow from the manifest, or a scalar. */
-export type InputValue =
-  | { data: TensorData; dims: readonly number[] }
-  | TensorData
-  | number
-  | bigint
-  | boolean
-  | string
-
-export type Inputs = Record<string, InputValue>
-export type Outputs = Record<string, Tensor>
+import type { Inputs, Outputs } from '../tensors/tensor.js'
 
 export type LoadPhase = 'resolving' | 'downloading' | 'verifying' | 'compiling' | 'ready'
 
@@ -31,93 +15,115 @@ export interface Progress {
   total: number
 }
 
-/** Why WebGPU was not used (or stopped being used). */
+/** Why a model does not run on the first device it could have (or stopped running there). */
 export interface Fallback {
   from: BackendName
   reason: string
 }
 
-/** Test hooks, for end-to-end tests only: force the WebGPU failure paths on a real GPU. */
-export interface TestHooks {
-  /** Make every WebGPU session creation fail (reason `session-failed: forced by test hook`). */
-  failWebgpuSession?: boolean
-  /** Destroy the WebGPU device after this many runs on it, as if it were lost. */
-  loseDeviceAfterRuns?: number
+/** The live-session pool: at most `maxCount` sessions and `maxBytes`; idle ones go after `idleMs`. */
+export interface SessionPoolOptions {
+  maxCount?: number
+  maxBytes?: number
+  /** A session unused this long is released (its bytes stay cached); 0 keeps idle sessions. */
+  idleMs?: number
 }
 
-/** Serializable engine settings (they cross to the worker). */
+/** Dynamic batching for one model: the manifest's `runtime.batching`, this, or `false` for none. */
+export type BatchingOption = { maxBatchSize: number; maxDelayMs: number } | false
+
+/** Serializable engine settings (they cross to a worker). */
 export interface EngineConfig {
+  /** The registry's base URL. */
   registry: string
-  backends?: BackendName[]
-  wasmPaths?: string
-  numThreads?: number
-  /** Most requests waiting per model; past it `run` fails with QUEUE_FULL. */
+  /** Devices in order of preference (narrows the manifest's `runtime.backends`). */
+  devices?: BackendName[]
+  /** Most requests waiting per model; past it `run` fails with QUEUE_FULL. Default 128. */
   maxQueue?: number
-  /** Live-session budget (the sessions tier); idle sessions past it are released and re-created on demand. */
-  sessions?: { maxCount?: number; maxBytes?: number }
-  /** Options for the default cache, when no ModelCache instance is given. */
-  cacheOptions?: Record<string, unknown>
-  testHooks?: TestHooks
+  /** The live-session pool (default: 16 sessions, 2 GiB, idle 10 min). */
+  sessions?: SessionPoolOptions
 }
 
-/** Things the engine gets from its host that cannot be serialized. */
+/** What the engine gets from its host (see `platform/*`). */
 export interface EngineDeps {
-  fetch?: typeof fetch
-  cache?: ModelCache
-  /**
-   * Builds the default cache from `cacheOptions` when no `cache` is given. Default: IndexedDB where it
-   * exists, else memory; the package's Node/Deno entry passes `createModelCache` (Cache API in Deno).
-   */
-  createCache?: (options: Record<string, unknown>) => ModelCache
-  /** Loads ONNX Runtime Web; `flavor` picks the WebGPU-capable build or the plain WASM one. */
-  loadOrt: (flavor: 'webgpu' | 'wasm') => Promise<unknown>
+  fetch: typeof fetch
+  cache: ModelCache
+  /** The backends it may use, by priority (a list: earlier first). */
+  backends: BackendRegistry | readonly Backend[]
+  /** Starts a digest check of `size` bytes on a helper worker, or null (hash in place). */
+  digest?: (size: number) => BlobCheck | null
   /** Where engine events go, as they happen. */
-  emit: (events: TelemetryEvent[]) => void
+  emit?: (events: TelemetryEvent[]) => void
 }
+
+export type EngineOptions = EngineConfig & EngineDeps
 
 export interface LoadRequest {
   name: string
   version?: number | string
+  /** Try this device first (`'wasm'` forces WASM). */
   backend?: BackendName
+  /** Dynamic batching for this model, over the manifest's. */
+  batching?: BatchingOption
+  /** Id for `abort`. */
   callId?: number
 }
 
-/** What the main thread learns about a loaded model. */
+/** What a host learns about a loaded model (its name, version and signature are the manifest's). */
 export interface ModelInfo {
   handle: number
-  name: string
-  version: number
   backend: BackendName
   fallback: Fallback | null
-  inputs: TensorSpec[]
-  outputs: TensorSpec[]
   manifest: Manifest
 }
 
-/** The result of one run, plus the backend that produced it (it changes after a device loss). */
+/** How one request ran: time waiting in the queue, compute time of its batch, and the batch's size. */
+export interface RunTiming {
+  queueMs: number
+  computeMs: number
+  batch: number
+}
+
+/** The result of one run, and the device that produced it (it changes after a fallback). */
 export interface RunResult {
   outputs: Outputs
   backend: BackendName
   fallback: Fallback | null
+  timing: RunTiming
 }
 
-/** A live session, as `ferry.sessions()` / the sessions-tier policy see it. */
+/** A live session as `ferry.sessions.list()` shows it. */
 export interface SessionStat {
   key: string
   name: string
   version: number
   backend: BackendName
+  /** `loading` (being created), `ready` (in memory), `released` (bytes cached, re-created on demand). */
+  state: 'loading' | 'ready' | 'released'
+  /** What the session holds: measured by its backend where it can, else the model's file size. */
   bytes: number
   lastUsed: number
   uses: number
+  /** Recent call rate (decayed over about a minute). */
+  callsPerMin: number
+  /** Requests waiting. */
   queued: number
-  live: boolean
+  /** Requests in the batch running now. */
+  running: number
   handles: number
 }
 
-export type CacheOp = 'list' | 'delete' | 'pin' | 'unpin' | 'clear' | 'estimate'
+/** What is on the device, from the bytes cache (`inMemory` from the live sessions). */
+export interface CacheApi {
+  list(): Promise<CacheEntry[]>
+  delete(name: string, version?: number): Promise<void>
+  pin(name: string, version: number): Promise<void>
+  unpin(name: string, version: number): Promise<void>
+  clear(): Promise<void>
+  estimate(): Promise<CacheEstimate>
+}
 
-/** The engine's surface; the worker exposes exactly this over Comlink. */
+/** The engine's surface, in-thread or across a worker (the same calls). */
 export interface EngineApi {
   load(req: LoadRequest, onProgress?: (p: Progress) => void): Promise<ModelInfo>
   run(handle: number, inputs: Inputs, callId?: number): Promise<RunResult>
@@ -125,8 +131,6 @@ export interface EngineApi {
   abort(callId: number): void
   unload(handle: number): Promise<void>
   sessions(): Promise<SessionStat[]>
-  cache(op: 'list'): Promise<CacheEntry[]>
-  cache(op: 'estimate'): Promise<CacheEstimate>
-  cache(op: CacheOp, name?: string, version?: number): Promise<unknown>
+  readonly cache: CacheApi
   close(): Promise<void>
 }

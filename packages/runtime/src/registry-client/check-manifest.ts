@@ -81,13 +81,3 @@ export function checkManifest(input: unknown): Manifest {
   if (p) throw new FerryError('INVALID_MANIFEST', `invalid manifest from the registry: ${p}`)
   return input as Manifest
 }
-
-/** The file whose role is `model` (checkManifest guarantees exactly one). */
-export function modelFileOf(m: Pick<Manifest, 'files'>): Manifest['files'][number] {
-  return m.files.find((f) => f.role === 'model') as Manifest['files'][number]
-}
-
-/** Total bytes of a version's files. */
-export function totalSize(m: Pick<Manifest, 'files'>): number {
-  return m.files.reduce((n, f) => n + f.size, 0)
-}

@@ -1,7 +1,7 @@
 /** Downloads a blob by digest as a stream into one buffer, resuming with `Range` after a broken transfer. */
-import { FerryError, type FileEntry, paths } from '@ferry/protocol'
+import { errorFromResponse, FerryError, type FileEntry, paths } from '@ferry/protocol'
 import { type BlobCheck, checkDigest } from '../cache/digest.js'
-import { errorFromResponse, type RegistryContext, registryFetch } from './resolve.js'
+import { type RegistryContext, registryFetch } from './resolve.js'
 
 /** Bytes of an interrupted download, kept so the next attempt (even a later load) resumes. */
 export interface PartialDownload {

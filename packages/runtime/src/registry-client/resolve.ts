@@ -3,8 +3,9 @@
  * aliases are revalidated with If-None-Match; with the registry unreachable, the cache answers offline.
  */
 import {
-  errorFromBody,
+  errorFromResponse,
   FerryError,
+  fetchRegistry,
   isValidAlias,
   isValidName,
   LATEST,
@@ -21,30 +22,10 @@ export interface RegistryContext {
   cache: ModelCache
 }
 
-/** `fetch` with network failures as REGISTRY_UNREACHABLE and aborts as ABORTED. */
-export async function registryFetch(
-  ctx: RegistryContext,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response> {
+/** `fetch` of a registry path, with network failures as REGISTRY_UNREACHABLE and aborts as ABORTED. */
+export function registryFetch(ctx: RegistryContext, path: string, init: RequestInit = {}): Promise<Response> {
   const url = new URL(path, ctx.registry.endsWith('/') ? ctx.registry : `${ctx.registry}/`).href
-  try {
-    return await ctx.fetch(url, init)
-  } catch (err) {
-    if (init.signal?.aborted) throw new FerryError('ABORTED', 'the load was aborted')
-    throw new FerryError('REGISTRY_UNREACHABLE', `registry ${ctx.registry} is unreachable: ${String(err)}`, {
-      cause: err,
-    })
-  }
-}
-
-/** Turns a non-2xx registry answer into its coded error. */
-export async function errorFromResponse(res: Response): Promise<FerryError> {
-  const body = await res.json().catch(() => null)
-  if (body && typeof body === 'object' && 'error' in body) return errorFromBody(body, res.status)
-  return new FerryError('REGISTRY_ERROR', `registry answered ${res.status} ${res.statusText}`.trim(), {
-    status: res.status,
-  })
+  return fetchRegistry(ctx.fetch, ctx.registry, url, init)
 }
 
 async function readManifest(res: Response, name: string): Promise<Manifest> {

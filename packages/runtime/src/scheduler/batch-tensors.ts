@@ -1,7 +1,7 @@
 /** Merges requests along the batch dimension and splits the batched outputs back, for the dynamic batcher. */
-import type { Manifest } from '@ferry/protocol'
-import type { Tensor } from '../engine/types.js'
+import { type Manifest, UNNAMED_DIM } from '@ferry/protocol'
 import { elementCount, isPacked4, type TensorData } from '../tensors/dtypes.js'
+import type { Tensor } from '../tensors/tensor.js'
 
 type Named = Record<string, Tensor>
 
@@ -9,7 +9,8 @@ type Named = Record<string, Tensor>
 export function batchDimOf(m: Pick<Manifest, 'inputs' | 'outputs' | 'runtime'>): string | null {
   if (!m.runtime?.batching || m.inputs.length === 0 || m.outputs.length === 0) return null
   const first = m.inputs[0]?.shape[0]
-  if (typeof first !== 'string') return null
+  // An unnamed dim says nothing about other tensors: it cannot be taken for a shared batch dim.
+  if (typeof first !== 'string' || first === UNNAMED_DIM) return null
   const all = [...m.inputs, ...m.outputs]
   // Rows of string or packed 4-bit data cannot be cut and joined as array slices.
   return all.every((t) => t.shape[0] === first && t.dtype !== 'string' && !isPacked4(t.dtype)) ? first : null

@@ -34,32 +34,36 @@ const aborted = () => new FerryError('ABORTED', 'the request was aborted')
 
 /** Creates a queue; see the module comment. */
 export class RequestQueue<T, R> {
-  private readonly waiting: Pending<T, R>[] = []
-  private running = false
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private closedWith: FerryError | undefined
+  readonly #waiting: Pending<T, R>[] = []
+  #running = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #closedWith: FerryError | undefined
 
-  constructor(private readonly opts: QueueOptions<T, R>) {}
+  readonly #opts: QueueOptions<T, R>
+
+  constructor(opts: QueueOptions<T, R>) {
+    this.#opts = opts
+  }
 
   /** Requests waiting to run. */
   get length(): number {
-    return this.waiting.length
+    return this.#waiting.length
   }
 
   /** True while a batch runs or requests wait. */
   get busy(): boolean {
-    return this.running || this.waiting.length > 0
+    return this.#running || this.#waiting.length > 0
   }
 
   /** Queues `item`; resolves with its result, or rejects with QUEUE_FULL / ABORTED / the run's error. */
   push(item: T, signal?: AbortSignal): Promise<R> {
-    if (this.closedWith) return Promise.reject(this.closedWith)
+    if (this.#closedWith) return Promise.reject(this.#closedWith)
     if (signal?.aborted) return Promise.reject(aborted())
-    if (this.waiting.length >= this.opts.maxLength)
+    if (this.#waiting.length >= this.#opts.maxLength)
       return Promise.reject(
         new FerryError(
           'QUEUE_FULL',
-          `the model's queue is full (${this.opts.maxLength} waiting); retry later`,
+          `the model's queue is full (${this.#opts.maxLength} waiting); retry later`,
         ),
       )
     return new Promise<R>((resolve, reject) => {
@@ -82,71 +86,71 @@ export class RequestQueue<T, R> {
       }
       if (signal) {
         const onAbort = () => {
-          const i = this.waiting.indexOf(p)
-          if (i >= 0) this.waiting.splice(i, 1)
+          const i = this.#waiting.indexOf(p)
+          if (i >= 0) this.#waiting.splice(i, 1)
           p.reject(aborted())
         }
         signal.addEventListener('abort', onAbort, { once: true })
         p.cleanup = () => signal.removeEventListener('abort', onAbort)
       }
-      this.waiting.push(p)
-      this.pump(false)
+      this.#waiting.push(p)
+      this.#pump(false)
     })
   }
 
   /** Rejects everything waiting with `error` and refuses new requests. */
   close(error: FerryError): void {
-    this.closedWith = error
-    if (this.timer) clearTimeout(this.timer)
-    for (const p of this.waiting.splice(0)) p.reject(error)
+    this.#closedWith = error
+    if (this.#timer) clearTimeout(this.#timer)
+    for (const p of this.#waiting.splice(0)) p.reject(error)
   }
 
-  private pump(delayed: boolean): void {
-    if (this.running || this.waiting.length === 0 || this.timer) return
-    const b = this.opts.batch
-    if (b && !delayed && b.maxDelayMs > 0 && this.rowsWaiting(b) < b.maxBatchSize) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined
-        this.pump(true)
+  #pump(delayed: boolean): void {
+    if (this.#running || this.#waiting.length === 0 || this.#timer) return
+    const b = this.#opts.batch
+    if (b && !delayed && b.maxDelayMs > 0 && this.#rowsWaiting(b) < b.maxBatchSize) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined
+        this.#pump(true)
       }, b.maxDelayMs)
       return
     }
-    const batch = this.take()
-    this.running = true
-    void this.execute(batch)
+    const batch = this.#take()
+    this.#running = true
+    void this.#execute(batch)
   }
 
-  private rowsWaiting(b: BatchOptions<T>): number {
+  #rowsWaiting(b: BatchOptions<T>): number {
     let n = 0
-    for (const p of this.waiting) n += b.rows(p.item)
+    for (const p of this.#waiting) n += b.rows(p.item)
     return n
   }
 
-  private take(): Pending<T, R>[] {
-    const first = this.waiting.shift() as Pending<T, R>
-    const b = this.opts.batch
+  #take(): Pending<T, R>[] {
+    const first = this.#waiting.shift() as Pending<T, R>
+    const b = this.#opts.batch
     if (!b) return [first]
     const batch = [first]
     let rows = b.rows(first.item)
-    while (this.waiting.length > 0) {
-      const next = this.waiting[0] as Pending<T, R>
+    while (this.#waiting.length > 0) {
+      const next = this.#waiting[0] as Pending<T, R>
       const r = b.rows(next.item)
       if (rows + r > b.maxBatchSize || !b.compatible(first.item, next.item)) break
-      batch.push(this.waiting.shift() as Pending<T, R>)
+      batch.push(this.#waiting.shift() as Pending<T, R>)
       rows += r
     }
     return batch
   }
 
-  private async execute(batch: Pending<T, R>[]): Promise<void> {
+  async #execute(batch: Pending<T, R>[]): Promise<void> {
     try {
-      const results = await this.opts.run(batch.map((p) => p.item))
+      const results = await this.#opts.run(batch.map((p) => p.item))
       for (const [i, p] of batch.entries()) p.resolve(results[i] as R)
     } catch (err) {
       for (const p of batch) p.reject(err)
     } finally {
-      this.running = false
-      this.pump(false)
+      this.#running = false
+      this.#pump(false)
     }
   }
 }

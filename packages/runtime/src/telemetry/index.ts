@@ -2,15 +2,15 @@
  * Telemetry for a runtime: picks the adapters this host offers (IndexedDB outbox, localStorage/IndexedDB
  * client id, beacon and page events in browsers; memory elsewhere) and builds the reporter.
  */
-import type { TelemetryBatch, TelemetryEvent } from '@ferry/protocol'
+import { TELEMETRY_PATH, type TelemetryBatch, type TelemetryEvent } from '@ferry/protocol'
+import { beaconTo, localStorageClientId, onlineProbe, watchPage } from '../platform/page.js'
 import { hasIndexedDb, indexedDbClientId, indexedDbStorage } from './idb-storage.js'
 import { memoryStorage, Outbox, type OutboxStorage } from './outbox.js'
-import { beaconTo, localStorageClientId, onlineProbe, watchPage } from './page.js'
 import { randomId, TelemetryReporter } from './reporter.js'
 import { fetchTransport } from './transport.js'
 
 export { memoryStorage, Outbox, type OutboxStorage, type SealedBatch } from './outbox.js'
-export { type ReporterOptions, randomId, TelemetryReporter } from './reporter.js'
+export { type ReporterOptions, randomId, TelemetryReporter, type TelemetryStats } from './reporter.js'
 export { sanitizeEvent } from './sanitize.js'
 export { fetchTransport, type SendResult, type Transport } from './transport.js'
 
@@ -44,9 +44,6 @@ export interface Telemetry {
   close(): Promise<void>
   readonly reporter: TelemetryReporter
 }
-
-/** `paths.telemetry()` of @ferry/protocol, restated to keep its paths table out of the bundle (tested). */
-export const TELEMETRY_PATH = '/v1/telemetry'
 
 /** The default collector URL for a registry. */
 export function telemetryEndpoint(registry: string): string {

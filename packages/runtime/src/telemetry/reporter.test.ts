@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto'
-import { paths, type TelemetryBatch, type TelemetryEvent } from '@ferry/protocol'
+import type { TelemetryBatch, TelemetryEvent } from '@ferry/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { indexedDbStorage } from './idb-storage.js'
-import { createTelemetry, TELEMETRY_PATH, telemetryEndpoint } from './index.js'
+import { createTelemetry, telemetryEndpoint } from './index.js'
 import { memoryStorage, Outbox, type OutboxStorage } from './outbox.js'
 import { TelemetryReporter } from './reporter.js'
 import type { SendResult } from './transport.js'
@@ -237,7 +237,6 @@ describe('createTelemetry', () => {
   it('is off with `telemetry: false` and posts to <registry>/v1/telemetry by default', async () => {
     expect(createTelemetry(false, { registry: 'http://r', env: 'node' })).toBeNull()
     expect(telemetryEndpoint('http://r/base/')).toBe('http://r/base/v1/telemetry')
-    expect(TELEMETRY_PATH).toBe(paths.telemetry())
     const calls: { url: string; init: RequestInit }[] = []
     const t = createTelemetry(
       { flushMs: 60_000 },

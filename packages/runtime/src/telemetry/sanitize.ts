@@ -1,20 +1,10 @@
 /**
  * Turns engine events into wire events: only the schema's own fields are copied (never inputs, outputs or
  * anything else a caller attached), numbers are clamped, strings cut, and closed sets checked, so the
- * collector accepts the batch. Table-driven rather than schema-driven to keep valibot out of the main bundle.
+ * collector accepts the batch. Table-driven rather than schema-driven to keep valibot out of the main
+ * bundle; the closed sets come from the protocol's constants, which carry no schema.
  */
-import type { BackendName, CacheEvent, LoadEvent, TelemetryEvent } from '@ferry/protocol'
-
-// The protocol's closed sets, restated: importing its constants would pull its valibot schemas into the
-// main-thread bundle. The types keep them complete; sanitize.test.ts checks they equal the protocol's.
-type Exactly<T extends string, L extends readonly T[]> = [Exclude<T, L[number]>] extends [never] ? L : never
-const list =
-  <T extends string>() =>
-  <const L extends readonly T[]>(l: Exactly<T, L>) =>
-    l
-export const BACKEND_SET = list<BackendName>()(['webgpu', 'wasm', 'cpu', 'cuda'])
-export const SOURCE_SET = list<LoadEvent['source']>()(['network', 'cache', 'memory'])
-export const ACTION_SET = list<CacheEvent['action']>()(['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'])
+import { BACKENDS, CACHE_ACTIONS, LOAD_SOURCES, type TelemetryEvent } from '@ferry/protocol'
 
 /** Wire fields per event type; a `?` marks an optional one. */
 const FIELDS: Record<TelemetryEvent['type'], string> = {
@@ -25,11 +15,11 @@ const FIELDS: Record<TelemetryEvent['type'], string> = {
   error: 'code model? version? ts',
 }
 const SETS: Record<string, readonly string[]> = {
-  backend: BACKEND_SET,
-  from: BACKEND_SET,
-  to: BACKEND_SET,
-  source: SOURCE_SET,
-  action: ACTION_SET,
+  backend: BACKENDS,
+  from: BACKENDS,
+  to: BACKENDS,
+  source: LOAD_SOURCES,
+  action: CACHE_ACTIONS,
 }
 const MAX_LENGTH: Record<string, number> = { model: 128, reason: 256, code: 64 }
 const INTEGER = new Set(['version', 'bytes', 'batch'])

@@ -1,5 +1,6 @@
 /** ONNX tensor types ↔ JavaScript typed arrays: which array class carries each dtype, and back. */
 import type { Dtype } from '@ferry/protocol'
+import { float16Array } from '../platform/globals.js'
 
 /** Any array ONNX Runtime Web accepts as tensor data. */
 export type TensorData =
@@ -18,13 +19,13 @@ export type TensorData =
 
 type ArrayCtor = { name: string }
 
-const g = globalThis as { Float16Array?: ArrayCtor }
+const f16 = float16Array()
 
 /** The array classes allowed for each dtype (first one is what outputs use). */
 const ARRAYS: Record<Dtype, readonly ArrayCtor[]> = {
   float32: [Float32Array],
   float64: [Float64Array],
-  float16: g.Float16Array ? [Uint16Array, g.Float16Array] : [Uint16Array],
+  float16: f16 ? [Uint16Array, f16] : [Uint16Array],
   bfloat16: [Uint16Array],
   // 4-bit types: packed two elements per byte, as ONNX Runtime takes and gives them (see dataLength).
   int4: [Uint8Array],

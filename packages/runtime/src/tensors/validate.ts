@@ -1,6 +1,5 @@
 /** Checks `model.run` inputs against the manifest's signature before they reach ONNX Runtime. */
-import { FerryError, type TensorSpec } from '@ferry/protocol'
-import type { Inputs, InputValue, Tensor } from '../engine/types.js'
+import { FerryError, type TensorSpec, UNNAMED_DIM } from '@ferry/protocol'
 import {
   dataFitsDtype,
   dataLength,
@@ -12,6 +11,7 @@ import {
   scalarData,
   type TensorData,
 } from './dtypes.js'
+import type { Inputs, InputValue, Tensor } from './tensor.js'
 
 const fmtShape = (s: readonly (number | string)[]) => `[${s.join(', ')}]`
 
@@ -93,6 +93,8 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: Inputs): Re
         if (got !== want) throw shapeError(spec.name, spec, `has dim ${i} = ${got}, expected ${want}`)
         return
       }
+      // Unnamed dims are independent: only dims that share a name must agree.
+      if (want === UNNAMED_DIM) return
       const seen = symbols.get(want)
       if (seen && seen.value !== got)
         throw shapeError(

@@ -1,6 +1,5 @@
 /** Worker entry for bundlers (Vite etc.): ONNX Runtime Web comes from the `onnxruntime-web` package. */
-import { exposeEngine } from './expose.js'
+import { bundledOrt } from '../platform/bundler.js'
+import { serveEngineWorker } from '../platform/worker.js'
 
-exposeEngine(self as never, (flavor) =>
-  flavor === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
-)
+serveEngineWorker({ loadOrt: bundledOrt })

@@ -1,0 +1,25 @@
+/** What every entry of @ferry/runtime exports besides `createRuntime`: errors, types, caches. */
+export type { BackendName, ErrorCode, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
+export { FerryError, hasErrorCode } from '@ferry/protocol'
+export type { CacheApi, Ferry, LoadOptions, Model, RunOptions, RuntimeOptions } from './api/types.js'
+export {
+  createCacheApiDriver,
+  createFsDriver,
+  createIndexedDBDriver,
+  createMemoryCache,
+  createMemoryDriver,
+  createModelCache,
+  type ModelCacheOptions,
+} from './cache/index.js'
+export type { CacheEntry, CacheEstimate, ModelCache } from './cache/types.js'
+export type {
+  BatchingOption,
+  Fallback,
+  Progress,
+  RunTiming,
+  SessionPoolOptions,
+  SessionStat,
+} from './engine/types.js'
+export type { Capabilities } from './platform/globals.js'
+export type { TelemetryOptions, TelemetryStats } from './telemetry/index.js'
+export type { Inputs, InputValue, Outputs, Tensor } from './tensors/tensor.js'
