@@ -68,6 +68,7 @@
 
   const runtimes = new Map()
   const models = new Map()
+  const events = new Map()
 
   function signalFor(ms) {
     if (ms === undefined || ms === null) return undefined
@@ -79,8 +80,33 @@
 
   /** Creates a runtime under `key`; `options` is passed to Ferry.createRuntime as is. */
   function createRuntime(key, options) {
-    runtimes.set(key, window.Ferry.createRuntime(options))
+    const rt = window.Ferry.createRuntime(options)
+    runtimes.set(key, rt)
+    const seen = []
+    events.set(key, seen)
+    rt.on('event', (e) => seen.push(e))
     return true
+  }
+
+  /** Engine events runtime `key` has seen so far (load, inference, fallback, cache, error). */
+  function eventsOf(key) {
+    return events.get(key) ?? []
+  }
+
+  /** `ferry.sessions.list()` of runtime `key`. */
+  function sessions(key) {
+    return runtimes.get(key).sessions.list()
+  }
+
+  /** Unloads model `key`; never throws. */
+  async function unload(key) {
+    try {
+      await models.get(key)?.unload()
+      models.delete(key)
+      return { ok: true }
+    } catch (e) {
+      return { ok: false, error: errorInfo(e) }
+    }
   }
 
   /** Loads `name` on runtime `rt` and keeps the model under `key`; never throws. */
@@ -162,6 +188,9 @@
     ready,
     ferrySrc,
     createRuntime,
+    events: eventsOf,
+    sessions,
+    unload,
     load,
     run,
     runMany,
