@@ -63,6 +63,32 @@ test.describe('on SwiftShader (a software WebGPU adapter)', () => {
       expect(f).toMatchObject({ from: 'webgpu', to: 'wasm', reason: expect.stringMatching(/^run-failed: /) })
   })
 
+  // Before the ort-web backend queued everything on the device, creating PP-OCR's detector while another
+  // model ran there failed inside ORT's WebGPU EP ("setPipeline … parameter 1 is not of type
+  // 'GPUComputePipeline'"), and the WASM session made next, on the same ORT module, hit "memory access
+  // out of bounds". WASM sessions now have an ORT module of their own.
+  test('a model created on WebGPU while another runs there: both work', async ({ openRuntimePage }) => {
+    const [vad, det] = [catalog.sileroVad, catalog.ocrDet]
+    const rp = await openRuntimePage()
+    await rp.createRuntime()
+    expect((await rp.mustLoad(vad.name)).backend).toBe('webgpu')
+    let stop = false
+    const running = (async () => {
+      const results = []
+      for (let i = 0; !stop; i++) results.push(await rp.run(vad.name, vad.inputs(60 + i)))
+      return results
+    })()
+    const loaded = await rp.mustLoad(det.name)
+    stop = true
+    for (const r of await running) expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true)
+    expect(loaded.backend).toBe('webgpu')
+    expect(loaded.fallback).toBeNull()
+    const feeds = det.inputs(61)
+    const r = await rp.run(det.name, feeds)
+    expect(r.ok && r.backend).toBe('webgpu')
+    expect(r.ok && compareTensors(r.outputs, await referenceRun(det.file, feeds), 2e-3)).toBeNull()
+  })
+
   test('releasing every WebGPU session keeps the device: the next model loads on WebGPU with no fallback', async ({
     openRuntimePage,
   }) => {
