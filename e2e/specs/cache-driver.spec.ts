@@ -10,15 +10,16 @@ test.skip(({ backend }) => backend !== 'wasm', 'storage does not depend on the G
 
 let bundle = ''
 test.beforeAll(async () => {
-  const cacheDir = path.join(repoRoot, 'packages/runtime/src/cache')
+  const casesDir = path.join(repoRoot, 'packages/runtime/test/cache')
   const out = await build({
     stdin: {
       contents: [
-        "export * from './cache-cases.suite.js'",
-        "export { createIndexedDBDriver, CHUNK } from './drivers/indexeddb.js'",
-        "export { createCache } from './core.js'",
+        "export * from './kit.js'",
+        "export * from './cases.js'",
+        "export { createIndexedDBDriver, CHUNK } from '../../src/cache/drivers/indexeddb.js'",
+        "export { createCache } from '../../src/cache/core.js'",
       ].join('\n'),
-      resolveDir: cacheDir,
+      resolveDir: casesDir,
       loader: 'ts',
     },
     bundle: true,

@@ -3,12 +3,18 @@
 // runs that fail move models to WASM without a caller seeing an error; the session pool never releases a
 // session with queued work, and releasing every WebGPU session keeps the device; a worker that dies fails
 // its calls with WORKER_CRASHED and the next call works.
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import {
   catalog,
   compareTensors,
   expect,
   faultWorker,
+  int64,
+  randomFloat32,
   referenceRun,
+  repoRoot,
   test,
   type WireTensors,
 } from '../fixtures/index.js'
@@ -154,4 +160,35 @@ test('a worker killed mid-run fails its calls with WORKER_CRASHED; the next call
   for (let i = 0; i < 2; i++) expect((await rp.run(m.name, nan(feeds))).ok).toBe(false)
   const refused = await rp.run(m.name, feeds)
   expect(!refused.ok && refused.error.code).toBe('MODEL_TOO_LARGE')
+})
+
+test('Silero VAD v5 published with `ferry publish` (unnamed dims: input [?, ?], state [2, ?, 128]) runs and matches onnxruntime-node', async ({
+  registry,
+  openRuntimePage,
+  backend,
+}) => {
+  test.skip(backend === 'webgpu', 'input checks do not depend on the device; the wasm project covers it')
+  const file = path.join(repoRoot, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx')
+  const cli = path.join(repoRoot, 'packages/registry-server/bin/ferry.js')
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [cli, 'publish', 'silero-vad-v5', file, '--json'],
+    {
+      // The CLI as a user runs it: from its build, not the sources the e2e process resolves.
+      env: { ...process.env, NODE_OPTIONS: '', FERRY_REGISTRY: registry.url, FERRY_TOKEN: registry.token },
+    },
+  )
+  expect(JSON.parse(stdout)).toMatchObject({ name: 'silero-vad-v5' })
+  const rp = await openRuntimePage()
+  await rp.createRuntime()
+  const model = await rp.mustLoad('silero-vad-v5')
+  expect(model.inputs.find((i) => i.name === 'input')?.shape).toEqual(['?', '?'])
+  const feeds: WireTensors = {
+    input: randomFloat32([1, 512], 71, -0.5, 0.5),
+    state: randomFloat32([2, 1, 128], 72, -0.1, 0.1),
+    sr: int64([], [16000]),
+  }
+  const r = await rp.run('silero-vad-v5', feeds)
+  expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true)
+  expect(r.ok && compareTensors(r.outputs, await referenceRun(file, feeds), 2e-3)).toBeNull()
 })

@@ -37,14 +37,15 @@ function concat(parts: TensorData[]): TensorData {
   const first = parts[0] as TensorData
   if (parts.length === 1) return first
   const n = parts.reduce((s, p) => s + p.length, 0)
-  const Ctor = first.constructor as new (n: number) => Exclude<TensorData, string[]>
+  // Every part has the first one's array class (the manifest fixes each input's dtype).
+  const Ctor = first.constructor as new (n: number) => { set(a: ArrayLike<unknown>, at: number): void }
   const out = new Ctor(n)
   let at = 0
   for (const p of parts) {
-    out.set(p as never, at)
+    out.set(p as ArrayLike<unknown>, at)
     at += p.length
   }
-  return out
+  return out as TensorData
 }
 
 /** Concatenates requests along dim 0. */

@@ -186,7 +186,7 @@ export class TelemetryReporter {
     return this.#buffer.length + this.#o.outbox.pendingEvents
   }
 
-  /** Resolves once stored batches from earlier sessions are loaded (for tests). */
+  /** Resolves once the batches earlier sessions left in storage are loaded (and queued for delivery). */
   ready(): Promise<void> {
     return this.#started
   }

@@ -1,8 +1,9 @@
 /** The shared Vitest suite every cache driver passes: `runCacheSuite(name, factory)`. */
 import { describe, it } from 'vitest'
-import { cacheCases, type DriverFactory, runCase } from './cache-cases.suite.js'
+import { cacheCases, runCase } from './cases.js'
+import type { DriverFactory } from './kit.js'
 
-export type { DriverFactory } from './cache-cases.suite.js'
+export type { DriverFactory } from './kit.js'
 
 /** Registers every cache case against the driver `factory` makes (fresh storage per case). */
 export function runCacheSuite(name: string, factory: DriverFactory): void {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb'
 import { caches, Response } from 'undici'
-import { runCacheSuite } from './cache.suite.js'
-import { createCacheApiDriver } from './drivers/cache-api.js'
-import { createFsDriver } from './drivers/fs.js'
-import { createIndexedDBDriver } from './drivers/indexeddb.js'
-import { createMemoryDriver } from './drivers/memory.js'
+import { createCacheApiDriver } from '../../src/cache/drivers/cache-api.js'
+import { createFsDriver } from '../../src/cache/drivers/fs.js'
+import { createIndexedDBDriver } from '../../src/cache/drivers/indexeddb.js'
+import { createMemoryDriver } from '../../src/cache/drivers/memory.js'
+import { runCacheSuite } from './suite.js'
 
 let n = 0
 
