@@ -1,5 +1,6 @@
 /** @ferry/protocol: the contracts that Ferry's registry, runtime and CLI share. */
 export * from './errors.js'
+export * from './json-shape.js'
 export * from './manifest.js'
 export * from './names.js'
 export * from './paths.js'

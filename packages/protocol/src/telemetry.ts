@@ -20,10 +20,18 @@ export const ENVS = ['browser', 'worker', 'deno', 'node', 'other'] as const
 
 /** Most events a batch may carry. */
 export const MAX_EVENTS_PER_BATCH = 500
+/** Earliest and latest event time accepted (`ts`, ms since 1970): 2020-01-01 and 2100-01-01, UTC. */
+export const MIN_EVENT_TS = Date.UTC(2020, 0, 1)
+export const MAX_EVENT_TS = Date.UTC(2100, 0, 1)
 
 const Str = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const NonNeg = v.pipe(v.number(), v.minValue(0), v.maxValue(1e9))
-const Ts = v.pipe(v.number(), v.minValue(0))
+const Ts = v.pipe(
+  v.number('ts must be a number'),
+  v.finite('ts must be a finite time in ms since 1970'),
+  v.minValue(MIN_EVENT_TS, 'ts must be a time in ms since 1970, from 2020-01-01'),
+  v.maxValue(MAX_EVENT_TS, 'ts must be a time in ms since 1970, before 2100-01-01'),
+)
 const Model = Str(128)
 const Version = v.pipe(v.number(), v.integer(), v.minValue(0))
 const Backend = v.picklist(BACKENDS)

@@ -69,7 +69,11 @@ const draftProps = {
   inputs: { type: 'array', items: tensor },
   outputs: { type: 'array', items: tensor },
   runtime: { type: 'object' },
-  metadata: { type: 'object' },
+  metadata: {
+    type: 'object',
+    description:
+      'Free-form JSON, at most 64 KiB; the manifest nests at most 32 levels; keys "__proto__", "constructor" and "prototype" are refused anywhere',
+  },
 }
 
 /** The OpenAPI document (a plain object; no I/O). */

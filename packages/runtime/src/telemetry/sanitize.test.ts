@@ -2,13 +2,15 @@ import {
   BACKENDS,
   CACHE_ACTIONS,
   LOAD_SOURCES,
+  MAX_EVENT_TS,
   MAX_EVENTS_PER_BATCH,
+  MIN_EVENT_TS,
   safeParseTelemetryBatch,
   type TelemetryEvent,
 } from '@ferry/protocol'
 import { describe, expect, it } from 'vitest'
 import { MAX_EVENTS } from './reporter.js'
-import { ACTION_SET, BACKEND_SET, SOURCE_SET, sanitizeEvent } from './sanitize.js'
+import { ACTION_SET, BACKEND_SET, SOURCE_SET, sanitizeEvent, TS_RANGE } from './sanitize.js'
 
 const ts = 1_764_115_200_000
 const client = { id: 'c', runtime: '0.1.0', env: 'browser' as const }
@@ -47,6 +49,17 @@ describe('sanitizeEvent', () => {
     const r = safeParseTelemetryBatch({ client, events })
     expect(r.ok ? 'ok' : r.message).toBe('ok')
     expect(JSON.stringify(events)).not.toMatch(/inputs|secret/)
+    // A real event time is kept as it is (it was once clamped to 1e9, a date in 1970).
+    expect(events.slice(1).map((e) => e?.ts)).toEqual([ts, ts, ts, ts])
+  })
+
+  it('replaces an event time the collector would refuse (NaN, 1e999, 1970) with a valid one', () => {
+    const error = (t: unknown) =>
+      sanitizeEvent({ type: 'error', code: 'X', ts: t } as unknown as TelemetryEvent)
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e9, 5e12, 'soon']) {
+      const r = safeParseTelemetryBatch({ client, events: [error(bad)] })
+      expect(r.ok ? 'ok' : r.message).toBe('ok')
+    }
   })
 
   it('refuses events outside the closed sets', () => {
@@ -74,5 +87,6 @@ describe('sanitizeEvent', () => {
     expect([...SOURCE_SET].sort()).toEqual([...LOAD_SOURCES].sort())
     expect([...ACTION_SET].sort()).toEqual([...CACHE_ACTIONS].sort())
     expect(MAX_EVENTS).toBe(MAX_EVENTS_PER_BATCH)
+    expect(TS_RANGE).toEqual([MIN_EVENT_TS, MAX_EVENT_TS])
   })
 })

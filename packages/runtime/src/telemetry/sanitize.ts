@@ -31,7 +31,16 @@ const SETS: Record<string, readonly string[]> = {
   source: SOURCE_SET,
   action: ACTION_SET,
 }
+/** The protocol's event-time range (MIN_EVENT_TS, MAX_EVENT_TS), restated for the same reason. */
+export const TS_RANGE = [Date.UTC(2020, 0, 1), Date.UTC(2100, 0, 1)] as const
 const MAX_LENGTH: Record<string, number> = { model: 128, reason: 256, code: 64 }
+
+/** `ts` when it is a time the collector takes, else now; clamped into the range (a clock set to 1970). */
+function eventTime(x: unknown): number {
+  const [min, max] = TS_RANGE
+  const t = typeof x === 'number' && x >= min && x <= max ? x : Date.now()
+  return Math.min(Math.max(t, min), max)
+}
 const INTEGER = new Set(['version', 'bytes', 'batch'])
 
 /** A copy of `e` holding only wire fields, or null when it cannot be made valid. */
@@ -48,12 +57,13 @@ export function sanitizeEvent(e: TelemetryEvent): TelemetryEvent | null {
       if (!SETS[k].includes(x as string)) return null
       out[k] = x
     } else if (k === 'ok') out[k] = x === true
+    else if (k === 'ts') out[k] = eventTime(x)
     else if (MAX_LENGTH[k]) out[k] = typeof x === 'string' ? x.slice(0, MAX_LENGTH[k]) : ''
     else {
       let n = typeof x === 'number' && Number.isFinite(x) ? Math.min(Math.max(x, 0), 1e9) : 0
       if (INTEGER.has(k)) n = Math.round(n)
       if (k === 'batch') n = Math.min(Math.max(n, 1), 1e6)
-      out[k] = k === 'ts' ? n || Date.now() : n
+      out[k] = n
     }
   }
   return out as unknown as TelemetryEvent
