@@ -13,6 +13,8 @@ const E = {
   404: err('Unknown model, version, alias or blob'),
   408: err('Request took too long (TIMEOUT)'),
   413: err('Body over the configured limit (PAYLOAD_TOO_LARGE)'),
+  503: err('The store cannot be used right now: read-only, I/O error, … (STORE_UNAVAILABLE); retry later'),
+  507: err('The store is out of space (STORE_FULL); nothing was stored'),
 }
 const param = (name: string, description: string, schema: object = { type: 'string' }) => ({
   name,
@@ -164,6 +166,8 @@ export const openApiDocument = {
           403: E[403],
           413: E[413],
           422: err('A referenced blob is missing or has another size (BLOB_MISSING)'),
+          503: E[503],
+          507: E[507],
         },
       },
     },
@@ -237,6 +241,8 @@ export const openApiDocument = {
           408: E[408],
           413: E[413],
           422: err('Bytes do not hash to ?digest= (DIGEST_MISMATCH); nothing stored'),
+          503: E[503],
+          507: E[507],
         },
       },
     },

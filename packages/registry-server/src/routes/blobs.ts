@@ -1,7 +1,7 @@
 /** Blobs by digest: GET/HEAD (ETag, Range → 206, 416) and streamed, hashed uploads. */
-import { FerryError } from '@ferry/protocol'
+import { FerryError, hasErrorCode } from '@ferry/protocol'
 import { Hono } from 'hono'
-import { checkContentLength } from '../http/body.js'
+import { checkContentLength, discardBody } from '../http/body.js'
 import { matchesIfNoneMatch, parseRange } from '../http/conditional.js'
 import type { AppEnv, RouteDeps } from '../http/env.js'
 import { errorResponse } from '../http/errors.js'
@@ -26,6 +26,9 @@ function counted(body: ReadableStream<Uint8Array>, counter: Counter): ReadableSt
     { highWaterMark: 0 },
   )
 }
+
+/** How much of a refused upload is read and dropped before answering (beyond it the connection is closed). */
+const DISCARD = { maxMs: 10_000, maxBytes: 256 * 1024 * 1024 }
 
 export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> {
   const { store, limits, requireWrite, createHash } = deps
@@ -77,6 +80,13 @@ export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> 
       createHash,
       signal: c.get('deadline'),
       ...(expectedDigest === undefined ? {} : { expectedDigest }),
+    }).catch(async (err) => {
+      // Refused midway by the store (full, read-only, …): read the rest so the client gets this answer. A
+      // body over the limit is never read further: its connection is closed instead.
+      if (hasErrorCode(err, 'PAYLOAD_TOO_LARGE')) await body.cancel(err).catch(() => {})
+      else if (await discardBody(body, DISCARD)) throw err
+      c.header('Connection', 'close')
+      throw err
     })
     c.header('Location', `/v1/blobs/${result.digest}`)
     return c.json(result, 201)

@@ -242,8 +242,8 @@ export function createFsStore(dir: string): BlobStore {
       // Write the whole manifest aside, then hard-link it into place: link() fails if the name is
       // taken, so it is a create-if-absent that never exposes a partly written file.
       const tmp = await tmpFile()
-      await writeFile(tmp, JSON.stringify(manifest), { flag: 'wx' })
       try {
+        await writeFile(tmp, JSON.stringify(manifest), { flag: 'wx' })
         await link(tmp, join(dirPath, `${manifest.version}.json`))
         return true
       } catch (err) {
@@ -286,8 +286,12 @@ export function createFsStore(dir: string): BlobStore {
       const target = aliasPath(name, alias)
       await mkdir(aliasesDir(name), { recursive: true })
       const tmp = await tmpFile()
-      await writeFile(tmp, JSON.stringify({ version }), { flag: 'wx' })
-      await rename(tmp, target)
+      try {
+        await writeFile(tmp, JSON.stringify({ version }), { flag: 'wx' })
+        await rename(tmp, target)
+      } finally {
+        await unlink(tmp).catch(() => {})
+      }
     },
 
     async deleteAlias(name, alias) {
