@@ -15,6 +15,7 @@ import {
   showCommand,
 } from './commands.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
+import { TOKEN_FLAG_HELP } from './token.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -23,7 +24,13 @@ function clientOptions(cmd: Command): Command {
     .addOption(
       new Option('--registry <url>', 'registry URL (default: $FERRY_REGISTRY or http://localhost:8080)'),
     )
-    .addOption(new Option('--token <token>', 'bearer token for write calls (default: $FERRY_TOKEN)'))
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        'read the bearer token for write calls from FILE (also $FERRY_TOKEN_FILE)',
+      ),
+    )
+    .addOption(new Option('--token <token>', `bearer token (default: $FERRY_TOKEN); ${TOKEN_FLAG_HELP}`))
 }
 
 /** Builds the program; every action gets `io` instead of touching process.* directly. */
@@ -39,7 +46,8 @@ export function buildProgram(io: CliIO): Command {
     })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 unexpected failure, 2 usage, 3 registry unreachable, 4 token missing/refused,\n' +
+      '\nTokens: set FERRY_TOKEN (or FERRY_TOKEN_FILE, or pass --token-file); a --token value shows in ps.\n' +
+        '\nExit codes: 0 ok, 1 unexpected failure, 2 usage, 3 registry unreachable, 4 token missing/refused,\n' +
         '5 not found, 6 conflict, 7 bad local file (missing, not ONNX), 8 rejected by the registry, 9 registry error.',
     )
 
@@ -50,10 +58,10 @@ export function buildProgram(io: CliIO): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--store <dir>', 'store folder', '.ferry/store')
     .option(
-      '--token <token>',
-      'a token allowed to write (repeatable; also $FERRY_TOKEN, comma-separated)',
-      collect,
+      '--token-file <file>',
+      'tokens allowed to write, one per line (also $FERRY_TOKEN_FILE, or $FERRY_TOKEN comma-separated)',
     )
+    .option('--token <token>', `a token allowed to write (repeatable); ${TOKEN_FLAG_HELP}`, collect)
     .option('--read-token', 'require a token for reads too')
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')
@@ -123,7 +131,8 @@ export function buildProgram(io: CliIO): Command {
     .description('publish the bundled pretrained models (idempotent)')
     .option('--store <dir>', 'seed this store folder directly (no server needed)')
     .option('--registry <url>', 'or seed a running registry (default: $FERRY_REGISTRY)')
-    .option('--token <token>', 'token for --registry (default: $FERRY_TOKEN)')
+    .option('--token-file <file>', 'read the token for --registry from FILE (also $FERRY_TOKEN_FILE)')
+    .option('--token <token>', `token for --registry (default: $FERRY_TOKEN); ${TOKEN_FLAG_HELP}`)
     .action(async (flags) => {
       const { seedCommand } = await import('../seed/command.js')
       await seedCommand(flags, io)

@@ -5,12 +5,14 @@ import { serve } from '../adapter/node/index.js'
 import { seedStore } from '../seed/store.js'
 import type { CliIO } from './commands.js'
 import { UsageError } from './exit-codes.js'
+import { tokensFrom } from './token.js'
 
 export interface ServeFlags {
   port: string
   host: string
   store: string
   token?: string[]
+  tokenFile?: string
   readToken?: boolean
   seed?: boolean
   playground?: string
@@ -23,22 +25,16 @@ export function portArg(text: string): number {
   return n
 }
 
-/** Write tokens from `--token` (repeatable) or `FERRY_TOKEN` (comma-separated). */
-export function serveTokens(flags: ServeFlags, env: CliIO['env']): string[] {
-  const given = flags.token?.length ? flags.token : (env.FERRY_TOKEN ?? '').split(',')
-  return given.map((t) => t.trim()).filter((t) => t.length > 0)
-}
-
 /** Serves until the process gets SIGINT/SIGTERM or `signal` aborts. */
 export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortSignal): Promise<void> {
   const port = portArg(flags.port)
   const storeDir = resolve(flags.store)
-  let tokens = serveTokens(flags, io.env)
+  let tokens = tokensFrom(flags, io)
   if (tokens.length === 0) {
     const generated = randomBytes(18).toString('base64url')
     tokens = [generated]
     io.stderr.write(
-      `No --token or FERRY_TOKEN given; this run accepts writes with: FERRY_TOKEN=${generated}\n`,
+      `No FERRY_TOKEN, --token-file or --token given; this run accepts writes with: FERRY_TOKEN=${generated}\n`,
     )
   }
   if (flags.seed) await seedStore(storeDir, { log: (line) => io.stderr.write(`seed: ${line}\n`) })
