@@ -9,7 +9,7 @@ const E = {
     'Bad input (INVALID_NAME, INVALID_VERSION, INVALID_ALIAS, INVALID_DIGEST, INVALID_MANIFEST, INVALID_JSON)',
   ),
   401: err('No bearer token (UNAUTHORIZED)'),
-  403: err('Token not accepted (FORBIDDEN)'),
+  403: err('Token not accepted, or a write call from a browser page on an origin not allowed (FORBIDDEN)'),
   404: err('Unknown model, version, alias or blob'),
   408: err('Request took too long (TIMEOUT)'),
   413: err('Body over the configured limit (PAYLOAD_TOO_LARGE)'),

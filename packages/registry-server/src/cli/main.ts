@@ -18,6 +18,14 @@ import { EXIT, exitCodeFor } from './exit-codes.js'
 import { TOKEN_FLAG_HELP } from './token.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
+/** Like collect, and splits commas (for values that also come from an environment variable). */
+const collectList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+]
 
 function clientOptions(cmd: Command): Command {
   return cmd
@@ -63,6 +71,14 @@ export function buildProgram(io: CliIO): Command {
     )
     .option('--token <token>', `a token allowed to write (repeatable); ${TOKEN_FLAG_HELP}`, collect)
     .option('--read-token', 'require a token for reads too')
+    .addOption(
+      new Option(
+        '--cors-write-origin <origin>',
+        'let browser pages on ORIGIN make write calls (repeatable; * for any); other origins get 403',
+      )
+        .env('FERRY_CORS_WRITE_ORIGINS')
+        .argParser(collectList),
+    )
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')
     .action(async (flags) => {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { serve } from '../adapter/node/index.js'
+import { parseOrigins } from '../middleware/origin.js'
 import { seedStore } from '../seed/store.js'
 import type { CliIO } from './commands.js'
 import { UsageError } from './exit-codes.js'
@@ -16,6 +17,7 @@ export interface ServeFlags {
   readToken?: boolean
   seed?: boolean
   playground?: string
+  corsWriteOrigin?: string[]
 }
 
 /** Parses a TCP port (0 = any free port). */
@@ -23,6 +25,15 @@ export function portArg(text: string): number {
   const n = Number(text)
   if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--port ${text} is not a port (0-65535)`)
   return n
+}
+
+/** `--cors-write-origin` values as origins; a usage error names one that is not. */
+function corsOrigins(list: string[]): string[] {
+  try {
+    return parseOrigins(list)
+  } catch (err) {
+    throw new UsageError(`--cors-write-origin: ${(err as Error).message}`)
+  }
 }
 
 /** Serves until the process gets SIGINT/SIGTERM or `signal` aborts. */
@@ -44,6 +55,7 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
     storeDir,
     tokens,
     readAuth: Boolean(flags.readToken),
+    corsWriteOrigins: corsOrigins(flags.corsWriteOrigin ?? []),
     ...(flags.playground === undefined ? {} : { staticRoot: resolve(flags.playground) }),
   }).catch((err: { code?: string }) => {
     if (err?.code === 'EADDRINUSE')
