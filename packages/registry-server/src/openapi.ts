@@ -13,7 +13,9 @@ const E = {
   404: err('Unknown model, version, alias or blob'),
   408: err('Request took too long (TIMEOUT)'),
   413: err('Body over the configured limit (PAYLOAD_TOO_LARGE)'),
-  503: err('The store cannot be used right now: read-only, I/O error, … (STORE_UNAVAILABLE); retry later'),
+  503: err(
+    'The store cannot be used right now: read-only, I/O error, … (STORE_UNAVAILABLE), or the registry serves as many connections as it may (SERVER_BUSY, Retry-After); retry later',
+  ),
   507: err('The store is out of space (STORE_FULL); nothing was stored'),
 }
 const param = (name: string, description: string, schema: object = { type: 'string' }) => ({
@@ -257,6 +259,7 @@ export const openApiDocument = {
           400: E[400],
           404: E[404],
           416: err('Range not satisfiable; Content-Range: bytes */size'),
+          503: E[503],
         },
       },
       head: {

@@ -79,6 +79,16 @@ export function buildProgram(io: CliIO): Command {
         .env('FERRY_CORS_WRITE_ORIGINS')
         .argParser(collectList),
     )
+    .option(
+      '--idle-timeout <seconds>',
+      'close a connection idle this long, mid-download included (0: never)',
+      '30',
+    )
+    .option(
+      '--max-connections <n>',
+      'serve at most N connections; past it 503, health still answers (0: no cap)',
+      '1000',
+    )
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')
     .action(async (flags) => {

@@ -18,12 +18,22 @@ export interface ServeFlags {
   seed?: boolean
   playground?: string
   corsWriteOrigin?: string[]
+  idleTimeout?: string
+  maxConnections?: string
 }
 
 /** Parses a TCP port (0 = any free port). */
 export function portArg(text: string): number {
   const n = Number(text)
   if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--port ${text} is not a port (0-65535)`)
+  return n
+}
+
+/** A whole number >= 0 given for `flag`; a usage error otherwise. */
+function countArg(flag: string, text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new UsageError(`${flag} ${text} is not a whole number >= 0`)
   return n
 }
 
@@ -56,6 +66,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
     tokens,
     readAuth: Boolean(flags.readToken),
     corsWriteOrigins: corsOrigins(flags.corsWriteOrigin ?? []),
+    idleTimeoutMs: countArg('--idle-timeout', flags.idleTimeout ?? '30') * 1000,
+    maxConnections: countArg('--max-connections', flags.maxConnections ?? '1000'),
     ...(flags.playground === undefined ? {} : { staticRoot: resolve(flags.playground) }),
   }).catch((err: { code?: string }) => {
     if (err?.code === 'EADDRINUSE')

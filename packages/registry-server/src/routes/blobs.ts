@@ -5,26 +5,40 @@ import { checkContentLength, discardBody } from '../http/body.js'
 import { matchesIfNoneMatch, parseRange } from '../http/conditional.js'
 import type { AppEnv, RouteDeps } from '../http/env.js'
 import { errorResponse } from '../http/errors.js'
+import { nativeBodyOf, withNativeBody } from '../http/native-body.js'
 import { digestParam } from '../http/params.js'
 import type { Counter } from '../metrics/registry.js'
 import { ingestBlob } from '../store/ingest.js'
 import { IMMUTABLE } from './versions.js'
 
-/** Passes chunks through (pulling only on demand, so nothing extra is queued), counting bytes sent. */
+/**
+ * Passes chunks through (pulling only on demand, so nothing extra is queued), counting bytes sent. A body an
+ * adapter can send natively stays so, and counts what the adapter sends.
+ */
 function counted(body: ReadableStream<Uint8Array>, counter: Counter): ReadableStream<Uint8Array> {
-  const reader = body.getReader()
-  return new ReadableStream<Uint8Array>(
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  const out = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        reader ??= body.getReader()
         const { done, value } = await reader.read()
         if (done) return controller.close()
         counter.inc(undefined, value.byteLength)
         controller.enqueue(value)
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => (reader ?? body).cancel(reason),
     },
     { highWaterMark: 0 },
   )
+  const native = nativeBodyOf(body)
+  if (!native) return out
+  return withNativeBody(out, {
+    source: native.source,
+    onBytes: (n) => {
+      counter.inc(undefined, n)
+      native.onBytes?.(n)
+    },
+  })
 }
 
 /** How much of a refused upload is read and dropped before answering (beyond it the connection is closed). */
