@@ -81,13 +81,11 @@ export function buildProgram(io: CliIO): Command {
     )
     .option(
       '--idle-timeout <seconds>',
-      'close a connection idle this long, mid-download included (0: never)',
-      '30',
+      'close a connection idle this long, mid-download included (default: 30; 0: never)',
     )
     .option(
       '--max-connections <n>',
-      'serve at most N connections; past it 503, health still answers (0: no cap)',
-      '1000',
+      'serve at most N connections; past it 503, health still answers (default: 1000; 0: no cap)',
     )
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')

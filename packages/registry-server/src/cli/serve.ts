@@ -66,8 +66,12 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
     tokens,
     readAuth: Boolean(flags.readToken),
     corsWriteOrigins: corsOrigins(flags.corsWriteOrigin ?? []),
-    idleTimeoutMs: countArg('--idle-timeout', flags.idleTimeout ?? '30') * 1000,
-    maxConnections: countArg('--max-connections', flags.maxConnections ?? '1000'),
+    ...(flags.idleTimeout === undefined
+      ? {}
+      : { idleTimeoutMs: countArg('--idle-timeout', flags.idleTimeout) * 1000 }),
+    ...(flags.maxConnections === undefined
+      ? {}
+      : { maxConnections: countArg('--max-connections', flags.maxConnections) }),
     ...(flags.playground === undefined ? {} : { staticRoot: resolve(flags.playground) }),
   }).catch((err: { code?: string }) => {
     if (err?.code === 'EADDRINUSE')
