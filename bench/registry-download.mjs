@@ -1,9 +1,13 @@
 // Registry blob download benchmark: a 64 MiB random blob served by the real registry (`ferry serve`, fs store, in
-// a child process) vs a plain static file server (node:http + fs.createReadStream, also a child) on the same
-// bytes, over loopback, measured in the same run. Then 100 concurrent downloads while the server's RSS is
-// sampled from /proc/<pid>/status. Prints figures and ratios; goals: throughput ratio >= 0.9, RSS < 200 MB.
-// Options: --size-mb N (64), --rounds N (5), --concurrency N (100). Needs `npm run build` first.
-import { spawn } from 'node:child_process'
+// a child process) against, on the same bytes and in the same run:
+//   static  node:http + fs.createReadStream piped to the socket: the floor (the bare mechanism, no Ferry code)
+//   hono    the file as a web stream through Hono + @hono/node-server, no Ferry code (what the framework costs)
+// Each round runs CONCURRENCY parallel downloads against each server in turn (so drift hits all alike), timing
+// them, the server's CPU time (/proc/<pid>/stat) and its peak RSS (/proc/<pid>/status, sampled every 10 ms).
+// Goals (issue 17): Ferry ÷ static >= 1.0 (median over rounds of the per-round ratio), peak RSS < 150 MB.
+// Options: --size-mb N (64), --rounds N (5), --concurrency N (100), --compare-limits (also a Ferry with its idle
+// timeout and connection cap off, to show they cost nothing). Needs `npm run build` first.
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import {
   closeSync,
@@ -27,34 +31,27 @@ const { values } = parseArgs({
     'size-mb': { type: 'string', default: '64' },
     rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '100' },
+    'compare-limits': { type: 'boolean', default: false },
   },
 })
 const SIZE = Number(values['size-mb']) * 1024 * 1024
 const ROUNDS = Number(values.rounds)
 const CONCURRENCY = Number(values.concurrency)
 const TOKEN = 'bench-token'
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
 const bin = join(root, 'packages/registry-server/bin/ferry.js')
 if (!existsSync(join(root, 'packages/registry-server/dist/cli/main.js'))) {
   console.error('registry-download: build first (npm run build)')
   process.exit(1)
 }
+const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100
 
-const STATIC_SERVER = `
-const http = require('node:http'), fs = require('node:fs')
-const [file, size] = [process.argv[1], Number(process.argv[2])]
-const server = http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size })
-  fs.createReadStream(file).pipe(res)
-})
-server.listen(0, '127.0.0.1', () => console.log('Static: http://127.0.0.1:' + server.address().port))
-process.on('SIGTERM', () => process.exit(0))
-`
-
-/** Spawns a server and resolves its child process and the first group of `pattern` in what it prints on a line matching `pattern`. */
+/** Spawns a server and resolves its child process and the first group of `pattern` in what it prints. */
 function startServer(args, pattern) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = { ...process.env, FERRY_TOKEN: TOKEN }
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     let out = ''
     child.stdout.on('data', (d) => {
       out += d
@@ -66,11 +63,16 @@ function startServer(args, pattern) {
   })
 }
 
-/** RSS and peak RSS (VmHWM) of a process, in bytes. */
+/** RSS of a process, in bytes. */
 function rss(pid) {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) * 1024
+}
+
+/** User + system CPU seconds a process has used. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / TICK
 }
 
 /** Downloads a URL, discarding the bytes; resolves the byte count. */
@@ -98,23 +100,26 @@ async function timedDownload(url) {
   return n / s / 1e6
 }
 
-/** Runs `CONCURRENCY` downloads at once, sampling the server's RSS every 10 ms; peak = max(sampled, VmHWM delta). */
+/** Runs `CONCURRENCY` downloads at once: MB/s, server CPU seconds per GB sent, peak RSS over the run. */
 async function concurrent(url, pid) {
-  const before = rss(pid)
-  let peak = before.rss
+  let peak = rss(pid)
   const timer = setInterval(() => {
-    peak = Math.max(peak, rss(pid).rss)
+    peak = Math.max(peak, rss(pid))
   }, 10)
+  const cpu0 = cpuSeconds(pid)
   const t0 = process.hrtime.bigint()
   const counts = await Promise.all(Array.from({ length: CONCURRENCY }, () => download(url)))
   const s = Number(process.hrtime.bigint() - t0) / 1e9
+  const cpu = cpuSeconds(pid) - cpu0
   clearInterval(timer)
-  peak = Math.max(peak, rss(pid).rss)
+  peak = Math.max(peak, rss(pid))
   if (counts.some((n) => n !== SIZE)) throw new Error('a concurrent download came back short')
-  return { before: before.rss, peak, hwm: rss(pid).hwm, mbps: (SIZE * CONCURRENCY) / s / 1e6, seconds: s }
+  const bytes = SIZE * CONCURRENCY
+  return { mbps: bytes / s / 1e6, cpuPerGB: cpu / (bytes / 1e9), peak }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const range = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`
 const pad = (s, n) => String(s).padEnd(n)
 
@@ -134,65 +139,79 @@ try {
   closeSync(fd)
   const digest = `sha256:${hash.digest('hex')}`
 
-  const registry = await startServer(
-    [bin, 'serve', '--port', '0', '--store', join(dir, 'store'), '--token', TOKEN],
-    /Registry: http:\/\/localhost:(\d+)\/v1/,
-  )
-  children.push(registry.child)
-  const regBase = `http://127.0.0.1:${registry.match}`
-  const up = await fetch(`${regBase}/v1/blobs?digest=${digest}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
-    body: Readable.toWeb(createReadStream(file)),
-    duplex: 'half',
-  })
-  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`)
-
-  const stat = await startServer(['-e', STATIC_SERVER, file, String(SIZE)], /Static: (http:\/\/[\d.:]+)/)
-  children.push(stat.child)
+  const startFerry = async (name, extra = []) => {
+    const store = join(dir, `store-${children.length}`)
+    const args = [bin, 'serve', '--port', '0', '--store', store, ...extra]
+    const s = await startServer(args, /Registry: http:\/\/localhost:(\d+)\/v1/)
+    children.push(s.child)
+    const base = `http://127.0.0.1:${s.match}`
+    const up = await fetch(`${base}/v1/blobs?digest=${digest}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+      body: Readable.toWeb(createReadStream(file)),
+      duplex: 'half',
+    })
+    if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`)
+    return { name, url: `${base}/v1/blobs/${digest}`, pid: s.child.pid }
+  }
+  const startOther = async (mode, name) => {
+    const s = await startServer([join(here, 'lib/download-server.mjs'), mode, file], /Serving: (\S+)/)
+    children.push(s.child)
+    return { name, url: `${s.match}/blob.bin`, pid: s.child.pid }
+  }
 
   const targets = [
-    { name: 'static (node:http + createReadStream)', url: `${stat.match}/blob.bin`, pid: stat.child.pid },
-    {
-      name: 'ferry registry (GET /v1/blobs/{digest})',
-      url: `${regBase}/v1/blobs/${digest}`,
-      pid: registry.child.pid,
-    },
+    await startOther('static', 'static (floor)'),
+    await startOther('hono', 'hono web stream'),
+    await startFerry('ferry registry'),
   ]
-  // Warm up both (page cache, JIT), then alternate rounds so drift hits both alike.
-  for (const t of targets) await timedDownload(t.url)
-  const speeds = targets.map(() => [])
-  for (let r = 0; r < ROUNDS; r++)
-    for (const [i, t] of targets.entries()) speeds[i].push(await timedDownload(t.url))
-
-  const [base, ferry] = speeds.map(median)
-  console.log(
-    `\nDownload throughput, one client, ${SIZE / 1024 / 1024} MiB blob over loopback (median of ${ROUNDS})`,
-  )
-  console.log(`${pad('server', 44)}${pad('MB/s', 10)}ratio`)
-  console.log(`${pad(targets[0].name, 44)}${pad(base.toFixed(0), 10)}1.00`)
-  const ratio = ferry / base
-  console.log(
-    `${pad(targets[1].name, 44)}${pad(ferry.toFixed(0), 10)}${ratio.toFixed(2)}   goal >= 0.90: ${ratio >= 0.9 ? 'met' : 'MISSED'}`,
-  )
-
-  console.log(`\n${CONCURRENCY} concurrent downloads of the same blob (server RSS from /proc/<pid>/status)`)
-  console.log(
-    `${pad('server', 44)}${pad('RSS before', 12)}${pad('peak RSS', 10)}${pad('VmHWM', 10)}${pad('MB/s', 8)}`,
-  )
-  const results = []
-  for (const t of targets) {
-    const c = await concurrent(t.url, t.pid)
-    results.push(c)
-    console.log(
-      `${pad(t.name, 44)}${pad(mb(c.before), 12)}${pad(mb(c.peak), 10)}${pad(mb(c.hwm), 10)}${pad(c.mbps.toFixed(0), 8)}`,
+  if (values['compare-limits']) {
+    targets.push(
+      await startFerry('ferry, timeout and cap off', ['--idle-timeout', '0', '--max-connections', '0']),
     )
   }
-  const peak = results[1].peak
+  const ferryAt = 2
+
+  // Warm up every server (page cache, JIT), then alternate single downloads so drift hits all alike.
+  for (const t of targets) await timedDownload(t.url)
+  const single = targets.map(() => [])
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [i, t] of targets.entries()) single[i].push(await timedDownload(t.url))
+
+  const runs = targets.map(() => [])
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [i, t] of targets.entries()) runs[i].push(await concurrent(t.url, t.pid))
+
+  const mib = SIZE / 1024 / 1024
+  console.log(`\n${CONCURRENCY} parallel downloads of a ${mib} MiB blob over loopback, ${ROUNDS} rounds`)
   console.log(
-    `ferry registry peak RSS ${mb(peak)} vs goal < 200 MB: ${peak < 200e6 ? 'met' : 'MISSED'}; ` +
-      `ratio to static ${(peak / results[0].peak).toFixed(2)}`,
+    `${pad('server', 28)}${pad('MB/s', 7)}${pad('÷ static', 20)}${pad('CPU s/GB', 10)}${pad('÷ static', 11)}peak RSS`,
   )
+  for (const [i, t] of targets.entries()) {
+    const rs = runs[i]
+    const ratios = rs.map((x, r) => x.mbps / runs[0][r].mbps)
+    const cpuRatios = rs.map((x, r) => x.cpuPerGB / runs[0][r].cpuPerGB)
+    console.log(
+      pad(t.name, 28) +
+        pad(median(rs.map((x) => x.mbps)).toFixed(0), 7) +
+        pad(`${median(ratios).toFixed(2)} (${range(ratios)})`, 20) +
+        pad(median(rs.map((x) => x.cpuPerGB)).toFixed(2), 10) +
+        pad(median(cpuRatios).toFixed(2), 11) +
+        mb(Math.max(...rs.map((x) => x.peak))),
+    )
+  }
+  const ferryRatio = median(runs[ferryAt].map((x, r) => x.mbps / runs[0][r].mbps))
+  const ferryPeak = Math.max(...runs[ferryAt].map((x) => x.peak))
+  console.log(
+    `Ferry ÷ floor (static), median: ${ferryRatio.toFixed(2)}, goal >= 1.0: ${ferryRatio >= 1 ? 'met' : 'MISSED'}; ` +
+      `peak RSS ${mb(ferryPeak)}, goal < 150 MB: ${ferryPeak < 150e6 ? 'met' : 'MISSED'}`,
+  )
+
+  console.log(`\nOne client at a time, same blob (median of ${ROUNDS})`)
+  for (const [i, t] of targets.entries()) {
+    const m = median(single[i])
+    console.log(`${pad(t.name, 28)}${pad(m.toFixed(0), 7)}${(m / median(single[0])).toFixed(2)}`)
+  }
 } finally {
   for (const c of children) c.kill('SIGTERM')
   rmSync(dir, { recursive: true, force: true })

@@ -50,6 +50,8 @@ export function isValidFormat(format: unknown): format is string {
 
 export const MAX_FILES = 64
 export const MAX_TENSORS = 256
+/** Largest `metadata`, in bytes of its JSON. */
+export const MAX_METADATA_BYTES = 64 * 1024
 
 /**
  * A dim the model leaves unnamed and unfixed (ONNX's empty `dim_param`). Unnamed dims are independent of
@@ -87,3 +89,7 @@ export const ENVS = ['browser', 'worker', 'deno', 'node', 'other'] as const
 
 /** Most events a telemetry batch may carry. */
 export const MAX_EVENTS_PER_BATCH = 500
+
+/** Earliest and latest event time accepted (`ts`, ms since 1970): 2020-01-01 and 2100-01-01, UTC. */
+export const MIN_EVENT_TS = Date.UTC(2020, 0, 1)
+export const MAX_EVENT_TS = Date.UTC(2100, 0, 1)

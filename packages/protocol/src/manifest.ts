@@ -1,7 +1,16 @@
 /** The manifest's schemas (valibot): what the registry accepts and the runtime trusts. */
 import * as v from 'valibot'
-import { BACKENDS, DTYPES, FILE_ROLES, FORMAT_PATTERN, MAX_FILES, MAX_TENSORS } from './constants.js'
+import {
+  BACKENDS,
+  DTYPES,
+  FILE_ROLES,
+  FORMAT_PATTERN,
+  MAX_FILES,
+  MAX_METADATA_BYTES,
+  MAX_TENSORS,
+} from './constants.js'
 import { FerryError } from './errors.js'
+import { jsonShapeProblem } from './json-shape.js'
 import { isSafeRelativePath, isValidDigest, isValidName } from './names.js'
 
 const SymbolicDim = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
@@ -34,7 +43,24 @@ export const RuntimeHintsSchema = v.object({
   batching: v.optional(BatchingSchema),
 })
 
-const Metadata = v.record(v.string(), v.unknown())
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength
+
+const Metadata = v.pipe(
+  v.record(v.string(), v.unknown()),
+  v.check(
+    (m) => jsonBytes(m) <= MAX_METADATA_BYTES,
+    (issue) => `is ${jsonBytes(issue.input)} bytes as JSON; at most ${MAX_METADATA_BYTES} are allowed`,
+  ),
+)
+
+/**
+ * Runs before the object schema sees the document: no prototype keys anywhere (valibot's object schemas
+ * would drop them silently) and bounded nesting (so storing, hashing and serving it cannot overflow the stack).
+ */
+const WellShaped = v.check(
+  (input: unknown) => jsonShapeProblem(input) === null,
+  (issue) => `manifest ${jsonShapeProblem(issue.input)}`,
+)
 
 type FileList = v.InferOutput<typeof FileEntrySchema>[]
 const uniquePaths = (files: FileList) => new Set(files.map((f) => f.path)).size === files.length
@@ -59,18 +85,26 @@ const draftEntries = {
 }
 
 /** What a publisher sends: a manifest without `version` and `createdAt` (the server assigns them). */
-export const ManifestDraftSchema = v.strictObject({
-  ...draftEntries,
-  name: v.optional(v.pipe(v.string(), v.check(isValidName, 'invalid model name'))),
-})
+export const ManifestDraftSchema = v.pipe(
+  v.unknown(),
+  WellShaped,
+  v.strictObject({
+    ...draftEntries,
+    name: v.optional(v.pipe(v.string(), v.check(isValidName, 'invalid model name'))),
+  }),
+)
 
 /** A stored, published manifest. */
-export const ManifestSchema = v.strictObject({
-  ...draftEntries,
-  name: v.pipe(v.string(), v.check(isValidName, 'invalid model name')),
-  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  createdAt: v.pipe(v.string(), v.isoTimestamp()),
-})
+export const ManifestSchema = v.pipe(
+  v.unknown(),
+  WellShaped,
+  v.strictObject({
+    ...draftEntries,
+    name: v.pipe(v.string(), v.check(isValidName, 'invalid model name')),
+    version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    createdAt: v.pipe(v.string(), v.isoTimestamp()),
+  }),
+)
 
 export type TensorSpec = v.InferOutput<typeof TensorSpecSchema>
 export type FileEntry = v.InferOutput<typeof FileEntrySchema>

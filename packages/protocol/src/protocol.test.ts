@@ -106,7 +106,7 @@ describe('telemetry', () => {
         queueMs: 0.1,
         computeMs: 1,
         ok: true,
-        ts: 1,
+        ts: 1_764_115_200_000,
       },
       {
         type: 'fallback',
@@ -115,7 +115,7 @@ describe('telemetry', () => {
         from: 'webgpu',
         to: 'wasm',
         reason: 'no-adapter',
-        ts: 1,
+        ts: 1_764_115_200_000,
       },
     ],
   }
@@ -128,6 +128,16 @@ describe('telemetry', () => {
       false,
     )
     expect(safeParseTelemetryBatch({ events: [] }).ok).toBe(false)
+  })
+  it('refuses a timestamp that is not a finite time between 2020 and 2100, naming the field', () => {
+    const at = (ts: unknown) => safeParseTelemetryBatch({ ...batch, events: [{ ...batch.events[0], ts }] })
+    // JSON.parse turns 1e999 into Infinity: what a client sending `"ts": 1e999` gets past a plain number check.
+    for (const ts of [JSON.parse('1e999'), -JSON.parse('1e999'), Number.NaN, 1, 1e9, 5e12, -1]) {
+      const r = at(ts)
+      expect(r.ok ? 'accepted' : r.message).toMatch(/^invalid telemetry batch: events\.0\.ts: /)
+    }
+    expect(at(Date.UTC(2020, 0, 1)).ok).toBe(true)
+    expect(at(Date.now()).ok).toBe(true)
   })
   it('maps reasons to closed labels', () => {
     expect(fallbackReasonLabel('session-failed: out of memory')).toBe('session-failed')

@@ -6,13 +6,20 @@ import {
   ENVS,
   FALLBACK_REASONS,
   LOAD_SOURCES,
+  MAX_EVENT_TS,
   MAX_EVENTS_PER_BATCH,
+  MIN_EVENT_TS,
 } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 
 const Str = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const NonNeg = v.pipe(v.number(), v.minValue(0), v.maxValue(1e9))
-const Ts = v.pipe(v.number(), v.minValue(0))
+const Ts = v.pipe(
+  v.number('ts must be a number'),
+  v.finite('ts must be a finite time in ms since 1970'),
+  v.minValue(MIN_EVENT_TS, 'ts must be a time in ms since 1970, from 2020-01-01'),
+  v.maxValue(MAX_EVENT_TS, 'ts must be a time in ms since 1970, before 2100-01-01'),
+)
 const Model = Str(128)
 const Version = v.pipe(v.number(), v.integer(), v.minValue(0))
 const Backend = v.picklist(BACKENDS)

@@ -10,6 +10,7 @@ import { MetricsRegistry } from './metrics/registry.js'
 import { requireToken } from './middleware/auth.js'
 import { openCors } from './middleware/cors.js'
 import { httpMetrics, recordHttp } from './middleware/metrics.js'
+import { parseOrigins, refuseCrossOriginWrites } from './middleware/origin.js'
 import { requestTimeout } from './middleware/timeout.js'
 import { aliasRoutes } from './routes/aliases.js'
 import { blobRoutes } from './routes/blobs.js'
@@ -37,6 +38,11 @@ export interface RegistryAppOptions {
   now?: () => Date
   /** Telemetry collector limits (body size, events per batch, rates) and how to find a client's address. */
   telemetry?: TelemetryAppOptions
+  /**
+   * Origins (`https://app.example.com`) whose pages may make write calls from a browser; `*` allows any.
+   * Default: none, so a write from a page on another origin is refused (403) even with a valid token.
+   */
+  corsWriteOrigins?: readonly string[]
 }
 
 /** Paths a cross-origin page may POST to (the telemetry collector's). */
@@ -62,7 +68,9 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<AppEnv> {
   app.onError(onError)
   app.notFound(notFound)
   app.use('*', recordHttp(http))
-  app.use('*', openCors(CORS_POST_PATHS))
+  const writeOrigins = parseOrigins(options.corsWriteOrigins ?? [])
+  app.use('*', openCors(CORS_POST_PATHS, writeOrigins))
+  app.use('*', refuseCrossOriginWrites(writeOrigins, CORS_POST_PATHS))
   app.use('*', requestTimeout(limits.requestTimeoutMs))
   if (options.readAuth) {
     const readToken = requireToken(options.tokens, 'reading this registry')

@@ -9,10 +9,14 @@ const E = {
     'Bad input (INVALID_NAME, INVALID_VERSION, INVALID_ALIAS, INVALID_DIGEST, INVALID_MANIFEST, INVALID_JSON)',
   ),
   401: err('No bearer token (UNAUTHORIZED)'),
-  403: err('Token not accepted (FORBIDDEN)'),
+  403: err('Token not accepted, or a write call from a browser page on an origin not allowed (FORBIDDEN)'),
   404: err('Unknown model, version, alias or blob'),
   408: err('Request took too long (TIMEOUT)'),
   413: err('Body over the configured limit (PAYLOAD_TOO_LARGE)'),
+  503: err(
+    'The store cannot be used right now: read-only, I/O error, … (STORE_UNAVAILABLE), or the registry serves as many connections as it may (SERVER_BUSY, Retry-After); retry later',
+  ),
+  507: err('The store is out of space (STORE_FULL); nothing was stored'),
 }
 const param = (name: string, description: string, schema: object = { type: 'string' }) => ({
   name,
@@ -69,7 +73,11 @@ const draftProps = {
   inputs: { type: 'array', items: tensor },
   outputs: { type: 'array', items: tensor },
   runtime: { type: 'object' },
-  metadata: { type: 'object' },
+  metadata: {
+    type: 'object',
+    description:
+      'Free-form JSON, at most 64 KiB; the manifest nests at most 32 levels; keys "__proto__", "constructor" and "prototype" are refused anywhere',
+  },
 }
 
 /** The OpenAPI document (a plain object; no I/O). */
@@ -160,6 +168,8 @@ export const openApiDocument = {
           403: E[403],
           413: E[413],
           422: err('A referenced blob is missing or has another size (BLOB_MISSING)'),
+          503: E[503],
+          507: E[507],
         },
       },
     },
@@ -233,6 +243,8 @@ export const openApiDocument = {
           408: E[408],
           413: E[413],
           422: err('Bytes do not hash to ?digest= (DIGEST_MISMATCH); nothing stored'),
+          503: E[503],
+          507: E[507],
         },
       },
     },
@@ -247,6 +259,7 @@ export const openApiDocument = {
           400: E[400],
           404: E[404],
           416: err('Range not satisfiable; Content-Range: bytes */size'),
+          503: E[503],
         },
       },
       head: {

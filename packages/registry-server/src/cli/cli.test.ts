@@ -219,7 +219,7 @@ describe('ferry failures: message, code, exit status', () => {
     const missing = await ferry(['publish', 'auth', VAD], { FERRY_TOKEN: undefined })
     expect(missing.code).toBe(EXIT.AUTH)
     expect(missing.stderr).toMatch(/\[UNAUTHORIZED\]/)
-    expect(missing.stderr).toContain('pass --token or set FERRY_TOKEN')
+    expect(missing.stderr).toContain('set FERRY_TOKEN or pass --token-file')
     const wrong = await ferry(['alias', 'sig', 'beta', '2', '--token', 'nope'])
     expect(wrong.code).toBe(EXIT.AUTH)
     expect(wrong.stderr).toMatch(/\[FORBIDDEN\]/)

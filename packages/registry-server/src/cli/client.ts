@@ -175,8 +175,8 @@ export class RegistryClient {
     const err = await errorFromResponse(res, `${method} ${this.base}${path}`)
     if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') {
       const hint = this.#token
-        ? 'check the token (--token or FERRY_TOKEN) matches one the registry was started with'
-        : 'pass --token or set FERRY_TOKEN'
+        ? 'check the token (FERRY_TOKEN, --token-file or --token) matches one the registry was started with'
+        : 'set FERRY_TOKEN or pass --token-file'
       return new FerryError(err.code, `${err.message}; ${hint}`, { status: err.status })
     }
     return err

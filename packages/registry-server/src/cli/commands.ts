@@ -3,6 +3,7 @@ import { FerryError, LATEST, type ModelSummary, parseVersion } from '@ferry/prot
 import { DEFAULT_REGISTRY, RegistryClient } from './client.js'
 import { formatBytes, formatTable, progressPrinter } from './format.js'
 import { checkNames, planPublish, publishPlan } from './publish.js'
+import { tokensFrom } from './token.js'
 
 /** Where a command writes and what it reads from the environment; tests pass their own. */
 export interface CliIO {
@@ -16,13 +17,14 @@ export interface CliIO {
 export interface ClientFlags {
   registry?: string
   token?: string
+  tokenFile?: string
 }
 
-/** A client from `--registry`/`FERRY_REGISTRY` and `--token`/`FERRY_TOKEN`. */
+/** A client from `--registry`/`FERRY_REGISTRY` and the token sources of `token.ts`. */
 export function clientFrom(flags: ClientFlags, io: CliIO): RegistryClient {
   return new RegistryClient({
     registry: flags.registry ?? io.env.FERRY_REGISTRY ?? DEFAULT_REGISTRY,
-    token: flags.token ?? io.env.FERRY_TOKEN,
+    token: tokensFrom(flags, io)[0],
     ...(io.fetch ? { fetch: io.fetch } : {}),
   })
 }

@@ -15,15 +15,30 @@ import {
   showCommand,
 } from './commands.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
+import { TOKEN_FLAG_HELP } from './token.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
+/** Like collect, and splits commas (for values that also come from an environment variable). */
+const collectList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+]
 
 function clientOptions(cmd: Command): Command {
   return cmd
     .addOption(
       new Option('--registry <url>', 'registry URL (default: $FERRY_REGISTRY or http://localhost:8080)'),
     )
-    .addOption(new Option('--token <token>', 'bearer token for write calls (default: $FERRY_TOKEN)'))
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        'read the bearer token for write calls from FILE (also $FERRY_TOKEN_FILE)',
+      ),
+    )
+    .addOption(new Option('--token <token>', `bearer token (default: $FERRY_TOKEN); ${TOKEN_FLAG_HELP}`))
 }
 
 /** Builds the program; every action gets `io` instead of touching process.* directly. */
@@ -39,7 +54,8 @@ export function buildProgram(io: CliIO): Command {
     })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 unexpected failure, 2 usage, 3 registry unreachable, 4 token missing/refused,\n' +
+      '\nTokens: set FERRY_TOKEN (or FERRY_TOKEN_FILE, or pass --token-file); a --token value shows in ps.\n' +
+        '\nExit codes: 0 ok, 1 unexpected failure, 2 usage, 3 registry unreachable, 4 token missing/refused,\n' +
         '5 not found, 6 conflict, 7 bad local file (missing, not ONNX), 8 rejected by the registry, 9 registry error.',
     )
 
@@ -50,11 +66,27 @@ export function buildProgram(io: CliIO): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--store <dir>', 'store folder', '.ferry/store')
     .option(
-      '--token <token>',
-      'a token allowed to write (repeatable; also $FERRY_TOKEN, comma-separated)',
-      collect,
+      '--token-file <file>',
+      'tokens allowed to write, one per line (also $FERRY_TOKEN_FILE, or $FERRY_TOKEN comma-separated)',
     )
+    .option('--token <token>', `a token allowed to write (repeatable); ${TOKEN_FLAG_HELP}`, collect)
     .option('--read-token', 'require a token for reads too')
+    .addOption(
+      new Option(
+        '--cors-write-origin <origin>',
+        'let browser pages on ORIGIN make write calls (repeatable; * for any); other origins get 403',
+      )
+        .env('FERRY_CORS_WRITE_ORIGINS')
+        .argParser(collectList),
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'close a connection idle this long, mid-download included (default: 30; 0: never)',
+    )
+    .option(
+      '--max-connections <n>',
+      'serve at most N connections; past it 503, health still answers (default: 1000; 0: no cap)',
+    )
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')
     .action(async (flags) => {
@@ -123,7 +155,8 @@ export function buildProgram(io: CliIO): Command {
     .description('publish the bundled pretrained models (idempotent)')
     .option('--store <dir>', 'seed this store folder directly (no server needed)')
     .option('--registry <url>', 'or seed a running registry (default: $FERRY_REGISTRY)')
-    .option('--token <token>', 'token for --registry (default: $FERRY_TOKEN)')
+    .option('--token-file <file>', 'read the token for --registry from FILE (also $FERRY_TOKEN_FILE)')
+    .option('--token <token>', `token for --registry (default: $FERRY_TOKEN); ${TOKEN_FLAG_HELP}`)
     .action(async (flags) => {
       const { seedCommand } = await import('../seed/command.js')
       await seedCommand(flags, io)

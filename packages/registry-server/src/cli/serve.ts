@@ -2,18 +2,24 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { serve } from '../adapter/node/index.js'
+import { parseOrigins } from '../middleware/origin.js'
 import { seedStore } from '../seed/store.js'
 import type { CliIO } from './commands.js'
 import { UsageError } from './exit-codes.js'
+import { tokensFrom } from './token.js'
 
 export interface ServeFlags {
   port: string
   host: string
   store: string
   token?: string[]
+  tokenFile?: string
   readToken?: boolean
   seed?: boolean
   playground?: string
+  corsWriteOrigin?: string[]
+  idleTimeout?: string
+  maxConnections?: string
 }
 
 /** Parses a TCP port (0 = any free port). */
@@ -23,22 +29,33 @@ export function portArg(text: string): number {
   return n
 }
 
-/** Write tokens from `--token` (repeatable) or `FERRY_TOKEN` (comma-separated). */
-export function serveTokens(flags: ServeFlags, env: CliIO['env']): string[] {
-  const given = flags.token?.length ? flags.token : (env.FERRY_TOKEN ?? '').split(',')
-  return given.map((t) => t.trim()).filter((t) => t.length > 0)
+/** A whole number >= 0 given for `flag`; a usage error otherwise. */
+function countArg(flag: string, text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new UsageError(`${flag} ${text} is not a whole number >= 0`)
+  return n
+}
+
+/** `--cors-write-origin` values as origins; a usage error names one that is not. */
+function corsOrigins(list: string[]): string[] {
+  try {
+    return parseOrigins(list)
+  } catch (err) {
+    throw new UsageError(`--cors-write-origin: ${(err as Error).message}`)
+  }
 }
 
 /** Serves until the process gets SIGINT/SIGTERM or `signal` aborts. */
 export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortSignal): Promise<void> {
   const port = portArg(flags.port)
   const storeDir = resolve(flags.store)
-  let tokens = serveTokens(flags, io.env)
+  let tokens = tokensFrom(flags, io)
   if (tokens.length === 0) {
     const generated = randomBytes(18).toString('base64url')
     tokens = [generated]
     io.stderr.write(
-      `No --token or FERRY_TOKEN given; this run accepts writes with: FERRY_TOKEN=${generated}\n`,
+      `No FERRY_TOKEN, --token-file or --token given; this run accepts writes with: FERRY_TOKEN=${generated}\n`,
     )
   }
   if (flags.seed) await seedStore(storeDir, { log: (line) => io.stderr.write(`seed: ${line}\n`) })
@@ -48,6 +65,13 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
     storeDir,
     tokens,
     readAuth: Boolean(flags.readToken),
+    corsWriteOrigins: corsOrigins(flags.corsWriteOrigin ?? []),
+    ...(flags.idleTimeout === undefined
+      ? {}
+      : { idleTimeoutMs: countArg('--idle-timeout', flags.idleTimeout) * 1000 }),
+    ...(flags.maxConnections === undefined
+      ? {}
+      : { maxConnections: countArg('--max-connections', flags.maxConnections) }),
     ...(flags.playground === undefined ? {} : { staticRoot: resolve(flags.playground) }),
   }).catch((err: { code?: string }) => {
     if (err?.code === 'EADDRINUSE')

@@ -54,3 +54,36 @@ export async function readJsonBody(req: Request, max: number): Promise<unknown> 
     throw new FerryError('INVALID_JSON', 'request body is not valid JSON')
   }
 }
+
+/**
+ * Reads and drops what is left of a request body, for at most `maxMs` and `maxBytes`; true when it ended.
+ * An HTTP/1.1 server that answers an upload early must do this, or closing the connection with unread bytes
+ * resets it and the client never sees the answer. When it returns false, answer with `Connection: close`.
+ */
+export async function discardBody(
+  body: ReadableStream<Uint8Array> | null,
+  { maxMs, maxBytes }: { maxMs: number; maxBytes: number },
+): Promise<boolean> {
+  if (!body) return true
+  if (body.locked) return false
+  const reader = body.getReader()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), maxMs)
+  })
+  let left = maxBytes
+  try {
+    for (;;) {
+      const r = await Promise.race([reader.read(), expired])
+      if (r === 'expired') return false
+      if (r.done) return true
+      left -= r.value.byteLength
+      if (left < 0) return false
+    }
+  } catch {
+    return false
+  } finally {
+    clearTimeout(timer)
+    reader.cancel().catch(() => {})
+  }
+}

@@ -3,6 +3,7 @@ import { ERROR_CODES, FerryError } from '@ferry/protocol'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { storeFailure } from '../store/errors.js'
 
 /** A JSON error answer. */
 export function errorResponse(c: Context, err: FerryError): Response {
@@ -14,9 +15,18 @@ function statusCode(status: number): FerryError['code'] {
   return (byStatus?.[0] as FerryError['code'] | undefined) ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST')
 }
 
-/** Maps FerryError (and Hono's HTTPException) onto their status; anything else is a 500 INTERNAL. */
+/**
+ * Maps FerryError (and Hono's HTTPException) onto their status, a store's own failure (disk full, read-only,
+ * …) onto 507/503 (logging what the client is not told, such as paths); anything else is a 500 INTERNAL.
+ */
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof FerryError) return errorResponse(c, err)
+  const failure = storeFailure(err)
+  if (failure) return onError(failure, c)
+  if (err instanceof FerryError) {
+    if (err.status >= 500 && err.cause !== undefined)
+      console.error(`ferry registry: ${err.message}:`, err.cause)
+    return errorResponse(c, err)
+  }
   if (err instanceof HTTPException) {
     return errorResponse(
       c,

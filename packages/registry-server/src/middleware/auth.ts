@@ -34,7 +34,7 @@ export function requireToken(tokens: readonly string[], what = 'this call'): Mid
       throw new FerryError(
         'FORBIDDEN',
         list.length === 0
-          ? 'the registry has no tokens configured; start it with --token or FERRY_TOKEN'
+          ? 'the registry has no tokens configured; start it with FERRY_TOKEN or --token-file'
           : 'token not accepted',
       )
     }

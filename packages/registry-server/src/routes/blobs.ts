@@ -1,31 +1,48 @@
 /** Blobs by digest: GET/HEAD (ETag, Range → 206, 416) and streamed, hashed uploads. */
-import { FerryError } from '@ferry/protocol'
+import { FerryError, hasErrorCode } from '@ferry/protocol'
 import { Hono } from 'hono'
-import { checkContentLength } from '../http/body.js'
+import { checkContentLength, discardBody } from '../http/body.js'
 import { matchesIfNoneMatch, parseRange } from '../http/conditional.js'
 import type { AppEnv, RouteDeps } from '../http/env.js'
 import { errorResponse } from '../http/errors.js'
+import { nativeBodyOf, withNativeBody } from '../http/native-body.js'
 import { digestParam } from '../http/params.js'
 import type { Counter } from '../metrics/registry.js'
 import { ingestBlob } from '../store/ingest.js'
 import { IMMUTABLE } from './versions.js'
 
-/** Passes chunks through (pulling only on demand, so nothing extra is queued), counting bytes sent. */
+/**
+ * Passes chunks through (pulling only on demand, so nothing extra is queued), counting bytes sent. A body an
+ * adapter can send natively stays so, and counts what the adapter sends.
+ */
 function counted(body: ReadableStream<Uint8Array>, counter: Counter): ReadableStream<Uint8Array> {
-  const reader = body.getReader()
-  return new ReadableStream<Uint8Array>(
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  const out = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        reader ??= body.getReader()
         const { done, value } = await reader.read()
         if (done) return controller.close()
         counter.inc(undefined, value.byteLength)
         controller.enqueue(value)
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => (reader ?? body).cancel(reason),
     },
     { highWaterMark: 0 },
   )
+  const native = nativeBodyOf(body)
+  if (!native) return out
+  return withNativeBody(out, {
+    source: native.source,
+    onBytes: (n) => {
+      counter.inc(undefined, n)
+      native.onBytes?.(n)
+    },
+  })
 }
+
+/** How much of a refused upload is read and dropped before answering (beyond it the connection is closed). */
+const DISCARD = { maxMs: 10_000, maxBytes: 256 * 1024 * 1024 }
 
 export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> {
   const { store, limits, requireWrite, createHash } = deps
@@ -77,6 +94,13 @@ export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> 
       createHash,
       signal: c.get('deadline'),
       ...(expectedDigest === undefined ? {} : { expectedDigest }),
+    }).catch(async (err) => {
+      // Refused midway by the store (full, read-only, …): read the rest so the client gets this answer. A
+      // body over the limit is never read further: its connection is closed instead.
+      if (hasErrorCode(err, 'PAYLOAD_TOO_LARGE')) await body.cancel(err).catch(() => {})
+      else if (await discardBody(body, DISCARD)) throw err
+      c.header('Connection', 'close')
+      throw err
     })
     c.header('Location', `/v1/blobs/${result.digest}`)
     return c.json(result, 201)

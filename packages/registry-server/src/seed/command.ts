@@ -8,6 +8,7 @@ export interface SeedFlags {
   store?: string
   registry?: string
   token?: string
+  tokenFile?: string
 }
 
 /** Seeds and prints one line per catalog version; the default target is the store `.ferry/store`. */

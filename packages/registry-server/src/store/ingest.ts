@@ -1,5 +1,6 @@
 /** Streams an upload into a store while hashing and counting it; the blob appears only if it is whole and right. */
 import { FerryError } from '@ferry/protocol'
+import { storeFailure } from './errors.js'
 import { type HashFactory, nobleSha256 } from './hash.js'
 import type { BlobStore } from './types.js'
 
@@ -12,7 +13,10 @@ export interface IngestOptions {
   signal?: AbortSignal
 }
 
-/** Stores `body` as a blob and returns its digest and size. Nothing stays behind on any failure. */
+/**
+ * Stores `body` as a blob and returns its digest and size. Nothing stays behind on any failure; `body` is not
+ * cancelled then (what is left of it is the caller's to read or cancel).
+ */
 export async function ingestBlob(
   store: BlobStore,
   body: ReadableStream<Uint8Array>,
@@ -31,31 +35,39 @@ export async function ingestBlob(
     },
   })
   const upload = await store.beginBlobUpload()
+  let stored = false
   try {
-    await body
-      .pipeThrough(meter)
-      .pipeTo(upload.writable, opts.signal === undefined ? {} : { signal: opts.signal })
-  } catch (err) {
-    await upload.abort().catch(() => {})
-    if (err instanceof FerryError) throw err
-    if (opts.signal?.aborted) throw opts.signal.reason ?? err
-    throw new FerryError('BAD_REQUEST', `upload failed: ${(err as Error)?.message ?? String(err)}`, {
-      cause: err,
-    })
-  }
-  const digest = `sha256:${hash.hex()}`
-  if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
-    await upload.abort().catch(() => {})
-    throw new FerryError(
-      'DIGEST_MISMATCH',
-      `uploaded bytes hash to ${digest}, not ${opts.expectedDigest}; the blob was not stored`,
-    )
-  }
-  try {
+    try {
+      // preventCancel: a failed upload leaves the rest of `body` to the caller (an HTTP server reads and
+      // drops it, so that the client gets the error answer instead of a reset connection).
+      await body
+        .pipeThrough(meter, { preventCancel: true })
+        .pipeTo(upload.writable, opts.signal === undefined ? {} : { signal: opts.signal })
+    } catch (err) {
+      throw streamFailure(err, opts.signal)
+    }
+    const digest = `sha256:${hash.hex()}`
+    if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
+      throw new FerryError(
+        'DIGEST_MISMATCH',
+        `uploaded bytes hash to ${digest}, not ${opts.expectedDigest}; the blob was not stored`,
+      )
+    }
     await upload.commit(digest)
-  } catch (err) {
-    await upload.abort().catch(() => {})
-    throw err
+    stored = true
+    return { digest, size }
+  } finally {
+    if (!stored) await upload.abort().catch(() => {})
   }
-  return { digest, size }
+}
+
+/** Why streaming the body into the store failed: the store's fault (507/503), a deadline, or the client's. */
+function streamFailure(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (err instanceof FerryError) return err
+  const failure = storeFailure(err)
+  if (failure) return failure
+  if (signal?.aborted) return signal.reason ?? err
+  return new FerryError('BAD_REQUEST', `upload failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  })
 }

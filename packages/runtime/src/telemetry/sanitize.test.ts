@@ -39,6 +39,17 @@ describe('sanitizeEvent', () => {
     const r = safeParseTelemetryBatch({ client, events })
     expect(r.ok ? 'ok' : r.message).toBe('ok')
     expect(JSON.stringify(events)).not.toMatch(/inputs|secret/)
+    // A real event time is kept as it is (it was once clamped to 1e9, a date in 1970).
+    expect(events.slice(1).map((e) => e?.ts)).toEqual([ts, ts, ts, ts])
+  })
+
+  it('replaces an event time the collector would refuse (NaN, 1e999, 1970) with a valid one', () => {
+    const error = (t: unknown) =>
+      sanitizeEvent({ type: 'error', code: 'X', ts: t } as unknown as TelemetryEvent)
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e9, 5e12, 'soon']) {
+      const r = safeParseTelemetryBatch({ client, events: [error(bad)] })
+      expect(r.ok ? 'ok' : r.message).toBe('ok')
+    }
   })
 
   it('refuses events outside the closed sets', () => {

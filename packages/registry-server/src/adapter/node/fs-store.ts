@@ -29,58 +29,12 @@ import {
   type Manifest,
 } from '@ferry/protocol'
 import type { BlobInfo, BlobStore, BlobUpload, ByteRange, VersionSlot } from '../../store/types.js'
-
-/**
- * Bytes read from disk per chunk when streaming a blob, and read ahead of the socket. Bigger chunks raise
- * single-download throughput (fewer hops through the web stream) and RSS under many concurrent downloads:
- * 192 KiB keeps 100 concurrent 64 MB downloads under ~190 MB RSS (bench/registry-download.mjs).
- */
-const READ_CHUNK = 192 * 1024
-const READ_AHEAD = READ_CHUNK
+import { fileBody } from './file-body.js'
 
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code
 
 function checkName(name: string): void {
   if (!isValidName(name)) throw new FerryError('INVALID_NAME', `invalid model name "${name}"`)
-}
-
-/** A pull-based stream over a file range: reads only as fast as the consumer takes, closes the fd at end. */
-function fileStream(fh: FileHandle, start: number, endExclusive: number): ReadableStream<Uint8Array> {
-  let pos = start
-  let closed = false
-  const close = async () => {
-    if (!closed) {
-      closed = true
-      await fh.close().catch(() => {})
-    }
-  }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const want = Math.min(READ_CHUNK, endExclusive - pos)
-          if (want <= 0) {
-            await close()
-            return controller.close()
-          }
-          const buf = new Uint8Array(want)
-          const { bytesRead } = await fh.read(buf, 0, want, pos)
-          if (bytesRead === 0) {
-            await close()
-            return controller.close()
-          }
-          pos += bytesRead
-          controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead))
-        } catch (err) {
-          await close()
-          controller.error(err)
-        }
-      },
-      cancel: close,
-    },
-    // Read ahead a few chunks so the disk and the socket work at the same time.
-    new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD }),
-  )
 }
 
 /** Staging files older than this were left by a crashed writer (an upload never takes a day). */
@@ -168,7 +122,7 @@ export function createFsStore(dir: string): BlobStore {
         throw err
       }
       const end = range ? range.end + 1 : (await fh.stat()).size
-      return fileStream(fh, range?.start ?? 0, end)
+      return fileBody(fh, range?.start ?? 0, end)
     },
 
     async beginBlobUpload(): Promise<BlobUpload> {
@@ -242,8 +196,8 @@ export function createFsStore(dir: string): BlobStore {
       // Write the whole manifest aside, then hard-link it into place: link() fails if the name is
       // taken, so it is a create-if-absent that never exposes a partly written file.
       const tmp = await tmpFile()
-      await writeFile(tmp, JSON.stringify(manifest), { flag: 'wx' })
       try {
+        await writeFile(tmp, JSON.stringify(manifest), { flag: 'wx' })
         await link(tmp, join(dirPath, `${manifest.version}.json`))
         return true
       } catch (err) {
@@ -286,8 +240,12 @@ export function createFsStore(dir: string): BlobStore {
       const target = aliasPath(name, alias)
       await mkdir(aliasesDir(name), { recursive: true })
       const tmp = await tmpFile()
-      await writeFile(tmp, JSON.stringify({ version }), { flag: 'wx' })
-      await rename(tmp, target)
+      try {
+        await writeFile(tmp, JSON.stringify({ version }), { flag: 'wx' })
+        await rename(tmp, target)
+      } finally {
+        await unlink(tmp).catch(() => {})
+      }
     },
 
     async deleteAlias(name, alias) {
