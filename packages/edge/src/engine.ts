@@ -90,7 +90,11 @@ export interface EdgeEngine {
   /** Loads (or finds) `name` at a version number or alias. */
   load(name: string, version: number | string, options?: LoadOptions): Promise<LoadedModel>
   /** Runs one request through the model's queue; `signal` cancels it while it waits. */
-  run(model: LoadedModel, inputs: Record<string, Tensor>, options?: { signal?: AbortSignal }): Promise<Record<string, Tensor>>
+  run(
+    model: LoadedModel,
+    inputs: Record<string, Tensor>,
+    options?: { signal?: AbortSignal },
+  ): Promise<Record<string, Tensor>>
   /** Frees this handle; the version's session goes when no handle uses it. */
   unload(model: LoadedModel): Promise<void>
   stats(): Promise<EngineStat[]>

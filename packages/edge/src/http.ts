@@ -22,7 +22,10 @@ export function onError(log: (line: string) => void) {
     if (err instanceof HTTPException) {
       if (err.res) return err.getResponse()
       const status = err.status
-      return c.json({ error: err.message || 'request failed', code: status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST' }, status as ContentfulStatusCode)
+      return c.json(
+        { error: err.message || 'request failed', code: status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST' },
+        status as ContentfulStatusCode,
+      )
     }
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}`)
     return errorResponse(c, new FerryError('INTERNAL', 'internal error; see the server log'))
@@ -35,7 +38,9 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
   const body = (code: string, error: string) => ({ error, code })
   return bearerAuth({
     token,
-    noAuthenticationHeader: { message: body('UNAUTHORIZED', 'this route needs "Authorization: Bearer <token>"') },
+    noAuthenticationHeader: {
+      message: body('UNAUTHORIZED', 'this route needs "Authorization: Bearer <token>"'),
+    },
     invalidAuthenticationHeader: {
       message: body('UNAUTHORIZED', 'the Authorization header must be "Bearer <token>"'),
     },
@@ -48,7 +53,10 @@ export function limitBody(max: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: max,
     onError: (c) =>
-      errorResponse(c, new FerryError('PAYLOAD_TOO_LARGE', `the request body exceeds this server's limit of ${max} bytes`)),
+      errorResponse(
+        c,
+        new FerryError('PAYLOAD_TOO_LARGE', `the request body exceeds this server's limit of ${max} bytes`),
+      ),
   })
 }
 

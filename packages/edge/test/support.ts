@@ -14,7 +14,7 @@ import {
 import { createEdgeApp, type EdgeApp } from '../src/app.js'
 import type { EdgeOptions } from '../src/options.js'
 
-export { REGISTRY, type TestRegistry }
+export { createTestRegistry, REGISTRY, type TestRegistry }
 
 export const DIGITS = new Uint8Array(
   readFileSync(fileURLToPath(new URL('../../demo/models/digits.onnx', import.meta.url))),
@@ -71,7 +71,10 @@ export function post(app: EdgeApp, path: string, body: unknown, headers: Record<
 }
 
 /** Builds a Triton binary-extension body: JSON header + tensors. */
-export function binaryBody(header: unknown, ...tensors: ArrayBufferView[]): { body: Uint8Array; headerLength: number } {
+export function binaryBody(
+  header: unknown,
+  ...tensors: ArrayBufferView[]
+): { body: Uint8Array; headerLength: number } {
   const head = new TextEncoder().encode(JSON.stringify(header))
   const total = tensors.reduce((n, t) => n + t.byteLength, head.byteLength)
   const body = new Uint8Array(total)

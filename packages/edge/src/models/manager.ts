@@ -249,7 +249,12 @@ export class ModelManager {
   }
 
   /** Every served (model, selector) and its state, for the repository index. */
-  entriesNow(): { name: string; selector: number | string; model: LoadedModel | null; lastError: string | null }[] {
+  entriesNow(): {
+    name: string
+    selector: number | string
+    model: LoadedModel | null
+    lastError: string | null
+  }[] {
     return [...this.entries.values()].map((e) => ({
       name: e.name,
       selector: e.selector,

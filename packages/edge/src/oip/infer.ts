@@ -119,7 +119,10 @@ function timeoutOf(req: InferRequest, serverMs: number): number {
   if (p === undefined) return serverMs
   const us = typeof p === 'string' ? Number(p) : p
   if (typeof us !== 'number' || !Number.isFinite(us) || us < 0)
-    throw new FerryError('BAD_REQUEST', `parameter "timeout" must be a number of microseconds, got ${JSON.stringify(p)}`)
+    throw new FerryError(
+      'BAD_REQUEST',
+      `parameter "timeout" must be a number of microseconds, got ${JSON.stringify(p)}`,
+    )
   const ms = us / 1000
   return serverMs > 0 && us > 0 ? Math.min(serverMs, ms) : ms || serverMs
 }
@@ -190,7 +193,13 @@ export async function infer(
     ctx.metrics.request(model.name, model.version, 'success', (performance.now() - t0) / 1000, rows)
     return result
   } catch (err) {
-    ctx.metrics.request(model?.name ?? name, model?.version ?? null, outcomeOf(err), (performance.now() - t0) / 1000, rows)
+    ctx.metrics.request(
+      model?.name ?? name,
+      model?.version ?? null,
+      outcomeOf(err),
+      (performance.now() - t0) / 1000,
+      rows,
+    )
     throw err
   } finally {
     if (labels) ctx.metrics.inflight.inc(labels, -1)

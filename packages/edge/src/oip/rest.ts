@@ -23,7 +23,10 @@ function parameters(x: unknown, where: string): Record<string, unknown> {
 }
 
 /** Splits a body into its JSON header and binary part, by `Inference-Header-Content-Length`. */
-export function splitBody(bytes: Uint8Array, headerLength: string | undefined): { json: unknown; binary: Uint8Array | null } {
+export function splitBody(
+  bytes: Uint8Array,
+  headerLength: string | undefined,
+): { json: unknown; binary: Uint8Array | null } {
   let n = bytes.byteLength
   if (headerLength !== undefined) {
     if (!/^\d+$/.test(headerLength.trim()) || Number(headerLength) > bytes.byteLength)
@@ -89,11 +92,21 @@ export function decodeRestRequest(json: unknown, binary: Uint8Array | null): Inf
         throw new FerryError('BAD_REQUEST', `input "${name}" has both "data" and "binary_data_size"`)
       const bytes = binary.subarray(offset, offset + size)
       offset += size
-      return { name, datatype: x.datatype, shape: x.shape, decode: (d, dims) => fromBytes(name, d, dims, bytes) }
+      return {
+        name,
+        datatype: x.datatype,
+        shape: x.shape,
+        decode: (d, dims) => fromBytes(name, d, dims, bytes),
+      }
     }
     if (x.data === undefined)
       throw new FerryError('BAD_REQUEST', `input "${name}" has no "data" (nor "binary_data_size")`)
-    return { name, datatype: x.datatype, shape: x.shape, decode: (d, dims) => fromValues(name, d, dims, x.data) }
+    return {
+      name,
+      datatype: x.datatype,
+      shape: x.shape,
+      decode: (d, dims) => fromValues(name, d, dims, x.data),
+    }
   })
   if (binary && offset !== binary.byteLength)
     throw new FerryError(

@@ -244,7 +244,10 @@ export function toValues(t: Tensor): (number | bigint | boolean | string)[] {
   if (t.dtype === 'bool') return Array.from(t.data as Uint8Array, (b) => b !== 0)
   if (t.dtype === 'float16') return Array.from(t.data as Uint16Array, halfToNumber)
   if (t.dtype === 'bfloat16')
-    return Array.from(t.data as Uint16Array, (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0] ?? 0)
+    return Array.from(
+      t.data as Uint16Array,
+      (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0] ?? 0,
+    )
   return Array.from(t.data as ArrayLike<number | bigint>)
 }
 

@@ -7,7 +7,11 @@ import { oipDatatype } from '../oip/datatypes.js'
 
 /** A tensor's OIP metadata: variable dims are -1. */
 export function tensorMetadata(t: TensorSpec) {
-  return { name: t.name, datatype: oipDatatype(t.dtype), shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) }
+  return {
+    name: t.name,
+    datatype: oipDatatype(t.dtype),
+    shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)),
+  }
 }
 
 /** The model metadata answer (also gRPC's), with the backend it runs on. */
@@ -27,7 +31,10 @@ export function modelMetadata(m: LoadedModel, versions: string[]) {
 
 /** The versions a client may ask for: the registry's, or the loaded ones when it cannot answer. */
 export async function versionsOf(core: EdgeCore, name: string): Promise<string[]> {
-  const loaded = core.models.loaded().filter((m) => m.name === name).map((m) => m.version)
+  const loaded = core.models
+    .loaded()
+    .filter((m) => m.name === name)
+    .map((m) => m.version)
   try {
     const url = new URL(`/v1/models/${encodeURIComponent(name)}`, core.options.registry).href
     const res = await (core.options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(3000) })
@@ -49,7 +56,10 @@ export function metadataRoutes(core: EdgeCore): Hono {
     const { failed } = await Promise.race([core.preload, Promise.resolve({ failed: null })])
     return c.json(
       {
-        error: failed === null ? 'not ready: the startup models are still loading' : `not ready: ${failed.join(', ')} failed to load`,
+        error:
+          failed === null
+            ? 'not ready: the startup models are still loading'
+            : `not ready: ${failed.join(', ')} failed to load`,
         code: 'NOT_READY',
       },
       400,
@@ -66,11 +76,17 @@ export function metadataRoutes(core: EdgeCore): Hono {
     }
   }
   app.get('/v2/models/:m', async (c) => c.json(await metadata(c.req.param('m'), undefined)))
-  app.get('/v2/models/:m/versions/:v', async (c) => c.json(await metadata(c.req.param('m'), c.req.param('v'))))
+  app.get('/v2/models/:m/versions/:v', async (c) =>
+    c.json(await metadata(c.req.param('m'), c.req.param('v'))),
+  )
 
   const ready = (name: string, version: string | undefined) => {
     const m = core.models.peek(name, version)
-    if (!m) throw new FerryError('MODEL_NOT_FOUND', `model "${name}"${version ? ` version ${version}` : ''} is not loaded (not ready)`)
+    if (!m)
+      throw new FerryError(
+        'MODEL_NOT_FOUND',
+        `model "${name}"${version ? ` version ${version}` : ''} is not loaded (not ready)`,
+      )
     return { name: m.name, version: String(m.version), ready: true }
   }
   // 200 when ready, 4xx when not (required_api); the body says which version answers.

@@ -46,7 +46,12 @@ export function repositoryRoutes(core: EdgeCore): Hono {
         const { models } = (await res.json()) as ModelListing
         for (const m of models)
           if (!served.some((e) => e.name === m.name))
-            rows.push({ name: m.name, version: String(m.latestVersion), state: 'UNAVAILABLE', reason: 'not loaded' })
+            rows.push({
+              name: m.name,
+              version: String(m.latestVersion),
+              state: 'UNAVAILABLE',
+              reason: 'not loaded',
+            })
       } else await res.body?.cancel()
     } catch {
       // registry unreachable: the index lists what is loaded
@@ -86,7 +91,10 @@ export function statsRoutes(core: EdgeCore): Hono {
     const version = typeof v === 'number' ? v : core.models.peek(name, c.req.param('v'))?.version
     const stats = version === undefined ? [] : core.metrics.modelStats(name, version)
     if (stats.length === 0)
-      throw new FerryError('VERSION_NOT_FOUND', `no statistics for ${name} version ${c.req.param('v')}: it was never loaded here`)
+      throw new FerryError(
+        'VERSION_NOT_FOUND',
+        `no statistics for ${name} version ${c.req.param('v')}: it was never loaded here`,
+      )
     return c.json({ model_stats: stats })
   })
   return app
