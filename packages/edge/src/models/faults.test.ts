@@ -203,7 +203,7 @@ describe('scheduling surfaces', () => {
       signal: ac.signal,
     })
     ac.abort()
-    const res = await gone.catch((e: Error) => e)
+    const res = await Promise.resolve(gone).catch((e: Error) => e)
     await Promise.all(running)
     const status = res instanceof Response ? res.status : 499
     expect([499]).toContain(status)

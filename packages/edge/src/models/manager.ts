@@ -77,6 +77,7 @@ export class ModelManager {
   private readonly entries = new Map<string, Entry>()
   /** Name → the alias a version-less request follows (resolved once). */
   private readonly defaults = new Map<string, string>()
+  private readonly resolving = new Map<string, Promise<string>>()
   /** Models unloaded through the repository API: not loaded on demand again until loaded explicitly. */
   private readonly held = new Set<string>()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -102,8 +103,18 @@ export class ModelManager {
   private async defaultSelector(name: string, load: boolean): Promise<string> {
     const known = this.defaults.get(name)
     if (known) return known
-    if (this.entries.has(this.key(name, this.opts.defaultAlias))) return this.opts.defaultAlias
+    if (this.entries.get(this.key(name, this.opts.defaultAlias))?.current) return this.opts.defaultAlias
     if (!load) return this.opts.defaultAlias
+    // Concurrent first requests share one resolution.
+    let pending = this.resolving.get(name)
+    if (!pending) {
+      pending = this.resolveDefault(name).finally(() => this.resolving.delete(name))
+      this.resolving.set(name, pending)
+    }
+    return pending
+  }
+
+  private async resolveDefault(name: string): Promise<string> {
     try {
       await this.slot(name, this.opts.defaultAlias, true)
       this.defaults.set(name, this.opts.defaultAlias)
@@ -111,7 +122,6 @@ export class ModelManager {
     } catch (e) {
       if (this.opts.defaultAlias === LATEST) throw e
       if (code(e) !== 'ALIAS_NOT_FOUND' && code(e) !== 'NOT_CACHED_OFFLINE') throw e
-      this.entries.delete(this.key(name, this.opts.defaultAlias))
       this.defaults.set(name, LATEST)
       return LATEST
     }

@@ -93,6 +93,8 @@ export function validateInputs(specs: readonly TensorSpec[], inputs: Inputs): Re
         if (got !== want) throw shapeError(spec.name, spec, `has dim ${i} = ${got}, expected ${want}`)
         return
       }
+      // '?' is how `ferry publish` writes an open dim the model leaves unnamed: each one is its own.
+      if (want === '?') return
       const seen = symbols.get(want)
       if (seen && seen.value !== got)
         throw shapeError(
