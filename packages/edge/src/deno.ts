@@ -44,7 +44,8 @@ const server = D.serve(
   app.fetch,
 )
 const stop = async () => {
-  await server.shutdown()
+  // Graceful, but not forever: idle keep-alive connections would hold shutdown() open.
+  await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))])
   await app.edge.close()
   D.exit(0)
 }
