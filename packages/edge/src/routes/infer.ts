@@ -1,13 +1,16 @@
 /** `POST /v2/models/{m}[/versions/{v}]/infer`: JSON, or Triton's binary tensor data extension. */
 import { type Context, Hono } from 'hono'
 import type { EdgeCore } from '../core.js'
+import { readBody } from '../http.js'
 import { infer } from '../oip/infer.js'
 import { decodeRestRequest, encodeRestResponse, HEADER_LENGTH, splitBody } from '../oip/rest.js'
+import { DEFAULTS } from '../options.js'
 
 export function inferRoutes(core: EdgeCore): Hono {
   const app = new Hono()
+  const max = core.options.maxBodyBytes ?? DEFAULTS.maxBodyBytes
   const handle = async (c: Context, req: Request, name: string, version: string | undefined) => {
-    const bytes = new Uint8Array(await req.arrayBuffer())
+    const bytes = await readBody(req, max)
     const { json, binary } = splitBody(bytes, req.headers.get(HEADER_LENGTH) ?? undefined)
     const decoded = decodeRestRequest(json, binary)
     // The client's connection: when it goes, its queued request is cancelled.

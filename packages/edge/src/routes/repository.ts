@@ -5,6 +5,7 @@
 import { FerryError, type ModelListing } from '@ferry/protocol'
 import { Hono } from 'hono'
 import type { EdgeCore } from '../core.js'
+import { readBody } from '../http.js'
 import { parseSelector } from '../models/manager.js'
 
 const isObject = (x: unknown): x is Record<string, unknown> =>
@@ -12,7 +13,7 @@ const isObject = (x: unknown): x is Record<string, unknown> =>
 
 /** An optional JSON body (`{}` when empty). */
 async function optionalJson(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text()
+  const text = new TextDecoder().decode(await readBody(req, 1024 * 1024))
   if (text.trim() === '') return {}
   let body: unknown
   try {
