@@ -20,6 +20,7 @@ import {
   oipJsonRequest,
   publish,
   publishDigits,
+  type RunningRegistry,
   randomFloat32,
   referenceRun,
   repoRoot,
@@ -70,9 +71,13 @@ async function promtool(text: string): Promise<{ code: number | null; out: strin
 test.describe('Ferry Edge on Node', () => {
   let edge: RunningEdge
   let cacheDir: string
+  let registry: RunningRegistry
 
-  test.beforeAll(async ({ registry, published }) => {
-    expect(published.sileroVad.version).toBe(1)
+  // A registry of its own, seeded like `npm start` (the shared one's models must stay as other specs expect).
+  test.beforeAll(async () => {
+    registry = await startRegistry()
+    for (const m of [catalog.sileroVad, catalog.ocrDet, catalog.ocrCls])
+      await publish(registry.url, registry.token, m.name, { 'model.onnx': m.file }, { alias: 'stable' })
     await publish(registry.url, registry.token, 'silero-vad', { 'model.onnx': vadV5 })
     await publishDigits(registry)
     await publish(
@@ -96,6 +101,7 @@ test.describe('Ferry Edge on Node', () => {
   })
   test.afterAll(async () => {
     await edge?.close()
+    await registry?.close()
     await rm(cacheDir, { recursive: true, force: true, maxRetries: 5 })
   })
 
