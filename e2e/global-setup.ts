@@ -32,9 +32,28 @@ async function buildFaultWorker(): Promise<void> {
   })
 }
 
+/** Builds packages/edge (tsc) when dist/deno.js is missing or older than its sources: the Deno specs run it. */
+function buildEdge(): void {
+  let built = 0
+  try {
+    built = statSync(path.join(repoRoot, 'packages/edge/dist/deno.js')).mtimeMs
+  } catch {}
+  const sources = [
+    'packages/edge/src',
+    'packages/runtime/src',
+    'packages/protocol/src',
+    'packages/registry-server/src',
+  ]
+  const newest = Math.max(...sources.map((d) => newestMtime(path.join(repoRoot, d))))
+  if (process.env.FERRY_E2E_BUILD !== '1' && built > newest) return
+  console.log('[e2e] building packages/edge (for Deno)')
+  execFileSync('npx', ['tsc', '-b', 'packages/edge'], { cwd: repoRoot, stdio: 'inherit' })
+}
+
 export default async function globalSetup(): Promise<void> {
   await buildFaultWorker()
   if (process.env.FERRY_E2E_BUILD === '0') return
+  buildEdge()
   const bundle = path.join(repoRoot, 'packages/runtime/dist/browser/ferry.js')
   const built = (() => {
     try {

@@ -7,13 +7,28 @@ import { fileURLToPath } from 'node:url'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
+/** Children started by run() and still running: a script that is stopped stops them too (killChildren). */
+export const children = new Set()
+
 /** Runs a command with inherited stdio; resolves its exit code. */
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...opts })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
-    child.on('error', () => resolve(127))
+    children.add(child)
+    child.on('exit', (code, signal) => {
+      children.delete(child)
+      resolve(code ?? (signal ? 1 : 0))
+    })
+    child.on('error', () => {
+      children.delete(child)
+      resolve(127)
+    })
   })
+}
+
+/** Sends `signal` to every child run() started that is still running. */
+export function killChildren(signal = 'SIGTERM') {
+  for (const c of children) c.kill(signal)
 }
 
 /** True when node_modules is missing or older than package-lock.json. */

@@ -12,4 +12,5 @@ export function createRuntime(options: RuntimeOptions): Ferry {
 }
 
 export { type OrtNodeOptions, ortNode } from './backends/ort-node.js'
+export { denoBackends } from './platform/deno.js'
 export * from './public.js'

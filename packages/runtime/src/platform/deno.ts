@@ -6,28 +6,33 @@
 import type { EngineClient } from '../api/model.js'
 import type { EngineSettings, RuntimeHost } from '../api/runtime.js'
 import { ortWeb } from '../backends/ort-web/backend.js'
+import type { Backend } from '../backends/types.js'
 import { createModelCache } from '../cache/index.js'
 import { createDefaultCache } from '../engine/default-cache.js'
 import { createEngine } from '../engine/engine.js'
 import type { EngineOptions } from '../engine/types.js'
-import { detectCapabilities, webgpu } from './globals.js'
+import { detectCapabilities, wasmThreading, webgpu } from './globals.js'
+
+/** Deno's backends: ort-web on Deno's WebGPU (where it has an adapter) and WASM. */
+export function denoBackends(ort: EngineSettings['ort'] = {}): Backend[] {
+  return [
+    ortWeb({
+      load: (build) => (build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web')),
+      gpu: webgpu(),
+      ...wasmThreading(),
+      ...ort,
+    }),
+  ]
+}
 
 /** An engine's dependencies on Deno. */
 export function denoEngineOptions(settings: EngineSettings): EngineOptions {
   const emit = (e: Parameters<EngineSettings['emit']>[0][number]) => settings.emit([e])
-  const caps = detectCapabilities()
   return {
     ...settings.config,
     fetch: settings.fetch ?? fetch,
     cache: settings.cache ?? createDefaultCache(settings.cacheOptions, emit, createModelCache),
-    backends: [
-      ortWeb({
-        load: (build) => (build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web')),
-        gpu: webgpu(),
-        hardwareConcurrency: caps.hardwareConcurrency,
-        ...settings.ort,
-      }),
-    ],
+    backends: denoBackends(settings.ort),
     // Deno runs module workers only: the digest helper (a classic blob: worker) is not worth trying.
     digest: () => null,
     emit: settings.emit,

@@ -78,3 +78,12 @@ describe('validateInputs', () => {
     expect(u.u?.dims).toEqual([2, 3])
   })
 })
+
+describe('unnamed open dims', () => {
+  it("'?' dims (open and unnamed in the graph, as ferry publish writes them) need not agree", () => {
+    const t = validateInputs([{ name: 'input', dtype: 'float32', shape: ['?', '?'] }], {
+      input: { data: new Float32Array(512), dims: [1, 512] },
+    })
+    expect(t.input?.dims).toEqual([1, 512])
+  })
+})

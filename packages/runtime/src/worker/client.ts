@@ -117,7 +117,7 @@ export function workerEngine(
       const recent = (crashes.get(name) ?? []).filter((t) => now - t < CRASH_WINDOW_MS)
       crashes.set(name, [...recent, now])
     }
-    g.rpc.close(new FerryError('WORKER_CRASHED', 'the engine worker died (out of memory or a crash); retry'))
+    g.rpc.close(new FerryError('WORKER_CRASHED', 'the engine worker died (out of memory?); retry'))
     g.worker.terminate?.()
   }
 
@@ -127,7 +127,7 @@ export function workerEngine(
     if (n >= MAX_CRASHES)
       throw new FerryError(
         'MODEL_TOO_LARGE',
-        `"${name}" was in use when the engine worker died ${n} times within a minute: it is too large for this device`,
+        `"${name}" was running in ${n} engine worker crashes within a minute: too large for this device`,
       )
   }
 

@@ -44,25 +44,29 @@ export function servePageCache(cache: ModelCache): Served<PageCalls> {
 
 /** Worker side: the page's cache as a ModelCache. */
 export function pageCache(rpc: PageCaller): ModelCache {
+  const ask =
+    <K extends Exclude<keyof PageCalls & keyof ModelCache, 'put' | 'retain'>>(op: K) =>
+    (...args: Parameters<PageCalls[K]>) =>
+      rpc.call(op, args)
   return {
-    get: (d, o) => rpc.call('get', [d, o]),
+    get: ask('get'),
     put(d, bytes, o) {
       // The worker is done with these bytes (its session is made): they move to the page.
       const own =
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
       return rpc.call('put', [d, own, o], { transfer: [own.buffer as ArrayBuffer] })
     },
-    putManifest: (m, a) => rpc.call('putManifest', [m, a]),
-    getManifest: (n, v) => rpc.call('getManifest', [n, v]),
-    getAlias: (n, a) => rpc.call('getAlias', [n, a]),
+    putManifest: ask('putManifest'),
+    getManifest: ask('getManifest'),
+    getAlias: ask('getAlias'),
     retain(ref) {
       const token = rpc.call('retain', [ref])
       return () => void token.then((t) => rpc.call('release', [t])).catch(() => {})
     },
-    list: () => rpc.call('list', []),
-    delete: (n, v) => rpc.call('delete', [n, v]),
-    pin: (n, v, p) => rpc.call('pin', [n, v, p]),
-    clear: () => rpc.call('clear', []),
-    estimate: () => rpc.call('estimate', []),
+    list: ask('list'),
+    delete: ask('delete'),
+    pin: ask('pin'),
+    clear: ask('clear'),
+    estimate: ask('estimate'),
   }
 }

@@ -34,7 +34,7 @@ export type Served<T extends Handlers<T>> = {
   ) => Awaited<ReturnType<T[K]>> | Promise<Awaited<ReturnType<T[K]>>>
 }
 
-type Message =
+export type Message =
   | { c: number; op: string; a: unknown[] }
   | { k: number; v?: unknown; e?: { code: string; message: string }; ev?: TelemetryEvent[] }
   | { g: number; v: unknown }
@@ -47,9 +47,8 @@ export class Rpc<Mine extends Handlers<Mine>, Theirs extends Handlers<Theirs>> {
     number,
     { resolve(v: unknown): void; reject(e: unknown): void; progress?: ((p: unknown) => void) | undefined }
   >()
-  #events: TelemetryEvent[] = []
-  #flushTimer: ReturnType<typeof setTimeout> | undefined
-  #running = 0
+  /** Calls being served now. */
+  protected running = 0
   #closedWith: unknown
 
   #channel: Channel
@@ -81,38 +80,19 @@ export class Rpc<Mine extends Handlers<Mine>, Theirs extends Handlers<Theirs>> {
     })
   }
 
-  /**
-   * Queues engine events for the other side: they ride on the next answer, or go on their own at the
-   * next macrotask when no call is running, else within 100 ms (a timer per answer slowed calls).
-   */
-  emit(events: TelemetryEvent[]): void {
-    this.#events.push(...events)
-    if (this.#flushTimer !== undefined) return
-    this.#flushTimer = setTimeout(() => this.flush(), this.#running > 0 ? 100 : 0)
-  }
-
-  /** Sends the queued events now. */
-  flush(): void {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
-    this.#flushTimer = undefined
-    if (this.#events.length > 0) this.#post({ ev: this.#takeEvents() })
-  }
-
   /** Rejects every call still waiting (with RUNTIME_CLOSED unless `err`); later calls reject at once. */
   close(err: unknown = runtimeClosed()): void {
     this.#closedWith = err
     for (const p of this.#pending.values()) p.reject(err)
     this.#pending.clear()
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
   }
 
-  #takeEvents(): TelemetryEvent[] {
-    const ev = this.#events
-    this.#events = []
-    return ev
+  /** What rides along on an answer (the worker's side adds its queued events). */
+  protected extra(): { ev?: TelemetryEvent[] } {
+    return {}
   }
 
-  #post(m: Message, transfer: Transferable[] = []): void {
+  protected post(m: Message, transfer: Transferable[] = []): void {
     try {
       this.#channel.postMessage(m, transfer)
     } catch (err) {
@@ -142,17 +122,15 @@ export class Rpc<Mine extends Handlers<Mine>, Theirs extends Handlers<Theirs>> {
   }
 
   async #serve(c: number, op: string, args: unknown[]): Promise<void> {
-    const ctx: CallContext = { progress: (v) => this.#post({ g: c, v }), transfer: [] }
-    this.#running++
+    const ctx: CallContext = { progress: (v) => this.post({ g: c, v }), transfer: [] }
+    this.running++
     try {
       const v = await this.#invoke(op, args, ctx)
-      this.#running--
-      const ev = this.#events.length > 0 ? { ev: this.#takeEvents() } : {}
-      this.#post({ k: c, v, ...ev }, ctx.transfer)
+      this.running--
+      this.post({ k: c, v, ...this.extra() }, ctx.transfer)
     } catch (err) {
-      this.#running--
-      const ev = this.#events.length > 0 ? { ev: this.#takeEvents() } : {}
-      this.#post({ k: c, e: toWire(err), ...ev })
+      this.running--
+      this.post({ k: c, e: toWire(err), ...this.extra() })
     }
   }
 }

@@ -7,9 +7,10 @@ import type { TelemetryEvent } from '@ferry/protocol'
 import type { ModelCache } from '../cache/types.js'
 import type { EngineApi } from '../engine/types.js'
 import { buffersOf, toWire } from '../engine/wire.js'
+import { EventRpc } from './event-rpc.js'
 import { pageCache } from './page-cache.js'
 import type { PageCalls, WorkerCalls, WorkerInit } from './protocol.js'
-import { type Channel, Rpc } from './rpc.js'
+import type { Channel } from './rpc.js'
 
 /** Builds the engine for `init`: `cache` is the page's when it asked for that, `emit` sends events to it. */
 export type EngineFactory = (
@@ -27,7 +28,7 @@ export function serveEngine(channel: Channel, factory: EngineFactory, lifeline?:
     if (!engine) throw toWire(new Error('engine not initialized'))
     return engine
   }
-  const rpc: Rpc<WorkerCalls, PageCalls> = new Rpc<WorkerCalls, PageCalls>(channel, {
+  const rpc: EventRpc<WorkerCalls, PageCalls> = new EventRpc<WorkerCalls, PageCalls>(channel, {
     async init(init) {
       if (init.lifeline) await lifeline?.(init.lifeline)
       const emit = (events: TelemetryEvent[]) => rpc.emit(events)
