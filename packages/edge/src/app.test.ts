@@ -71,7 +71,9 @@ describe('health and metadata', () => {
 
   it("carries the version's manifest: the registry's files and digests, for clients to check", async () => {
     const m = await (await app.request(`/v2/models/digits/versions/${versions.digits}`)).json()
-    const registry = await (await reg.fetch(`${REGISTRY}/v1/models/digits/versions/${versions.digits}`)).json()
+    const registry = await (
+      await reg.fetch(`${REGISTRY}/v1/models/digits/versions/${versions.digits}`)
+    ).json()
     expect(m.manifest).toEqual(registry)
     expect(m.manifest.files[0].digest).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
