@@ -124,8 +124,9 @@ test('auto: calls that crash the worker are answered by the edge; at MODEL_TOO_L
   await rp.mustLoad(m.name, { placement: 'device' }) // in the cache now: `auto` loads it on the device
   await rp.unload(m.name)
   expect((await rp.mustLoad(m.name)).placement).toBe('device')
-  const nan = m.inputs(6)
-  ;(nan.x as { data: number[] }).data[0] = Number.NaN
+  const feeds = m.inputs(6)
+  const x = feeds.x as WireTensors[string]
+  const nan = { ...feeds, x: { ...x, data: [Number.NaN, ...x.data.slice(1)] } }
   for (let i = 0; i < 3; i++) {
     const r = await mustRun(rp, m.name, nan) // the worker dies; the call is retried on the edge
     expect(r.info.placement).toBe('edge')
