@@ -155,6 +155,9 @@ describe('placement: forced', () => {
     expect(await codeOf(m.run(digits(1), { signal: AbortSignal.abort() }))).toBe('ABORTED')
     await m.unload()
     expect(await codeOf(m.run(digits(1)))).toBe('MODEL_UNLOADED')
+    const other = await ferry.load('digits', { placement: 'edge' })
+    await ferry.close()
+    expect(await codeOf(other.run(digits(1)))).toBe('RUNTIME_CLOSED')
   })
 
   it('forced edge fails with coded errors and never moves: edge down, unknown model', async () => {

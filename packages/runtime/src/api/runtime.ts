@@ -136,22 +136,20 @@ export function createRuntimeWith(host: RuntimeHost, options: RuntimeOptions): F
     }
   }
   const modelCtx = { call, inWorker, nextCallId: () => nextCall++ }
+  // Fetched now: the first load need not wait for it.
+  const placement = options.edge ? host.placement() : undefined
+  placement?.catch(() => {})
 
   const load = async (name: string, opts: LoadOptions = {}): Promise<Model> => {
-    if (options.edge && opts.placement !== 'device') {
+    if (placement && opts.placement !== 'device') {
       const ctx = { call, load, emit, options, baseUrl: host.baseUrl, error: fromWire }
-      return (await host.placement()).loadPlaced(ctx, name, opts)
+      return (await placement).loadPlaced(ctx, name, opts)
     }
     if (opts.placement === 'edge')
       throw new FerryError('BAD_REQUEST', 'placement "edge" needs createRuntime({ edge })')
     const callId = nextCall++
-    const req = {
-      name,
-      callId,
-      ...(opts.version !== undefined ? { version: opts.version } : {}),
-      ...(opts.backend ? { backend: opts.backend } : {}),
-      ...(opts.batching !== undefined ? { batching: opts.batching } : {}),
-    }
+    // (unset ones cross as undefined: the engine reads them as absent)
+    const req = { name, callId, version: opts.version, backend: opts.backend, batching: opts.batching }
     const p = call((e) => e.load(req, opts.onProgress))
     const abort = () => void call(async (e) => e.abort(callId)).catch(() => {})
     return makeModel(await withSignal(p, opts.signal, abort), modelCtx)

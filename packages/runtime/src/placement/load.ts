@@ -48,6 +48,12 @@ async function place(ctx: PlacementContext, name: string, opts: LoadOptions): Pr
   const { signal } = opts
   let manifest: Manifest | null = null
   let offline: unknown = null
+  // What `auto` weighs, asked of the engine at once with the resolution (the device's budgets, its cache).
+  const facts =
+    opts.placement === 'edge'
+      ? null
+      : Promise.all([ctx.call((e) => e.cache.estimate()), ctx.call((e) => e.cache.list())])
+  facts?.catch(() => {})
   try {
     manifest = await withSignal(
       ctx.call((e) => e.resolve(name, opts.version)),
@@ -77,18 +83,17 @@ async function place(ctx: PlacementContext, name: string, opts: LoadOptions): Pr
   }
   if (!manifest) return onEdge(`offline-not-cached: ${messageOf(offline)}`, null)
 
+  const [estimate, cached] = await (facts as NonNullable<typeof facts>)
   const over = overBudget(manifest, {
     sessions: ctx.options.sessions?.maxBytes ?? POOL_DEFAULTS.maxBytes,
-    cache: (await ctx.call((e) => e.cache.estimate())).budget,
+    cache: estimate.budget,
   })
   if (over) return onEdge(over, manifest)
 
   const { placement: _, ...rest } = opts
   const deviceOpts: LoadOptions = { ...rest, placement: 'device', version: manifest.version }
   const v = manifest.version
-  const local = (await ctx.call((e) => e.cache.list())).some(
-    (e) => e.name === name && e.version === v && (e.complete || e.inMemory),
-  )
+  const local = cached.some((e) => e.name === name && e.version === v && (e.complete || e.inMemory))
   if (local) {
     // On this device already: load it there (a compile, no download); the edge only if that fails.
     try {

@@ -94,6 +94,7 @@ export class PlacedModel implements Model {
   async infer(inputs: Inputs, opts: RunOptions = {}): Promise<InferResult> {
     try {
       if (this.#unloaded) throw new FerryError('MODEL_UNLOADED', 'this model was unloaded; load it again')
+      await this.#ctx.call(async () => {}) // RUNTIME_CLOSED once the runtime is closed, as on the device
       return this.placement === 'device'
         ? await this.#onDevice(inputs, opts)
         : await this.#onEdge(inputs, opts)
