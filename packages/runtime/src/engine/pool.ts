@@ -25,19 +25,20 @@ export const POOL_DEFAULTS: Required<SessionPoolOptions> = {
   idleMs: 10 * 60_000,
 }
 
-/**
- * Keys to release so the rest (plus `reserve`) fit the budget: idle sessions by lowest call rate, then
- * least recently used.
- */
+/** Which idle session goes first (lowest first): by recent call rate, then least recently used. */
+export const byCallRate = (a: PoolEntry, b: PoolEntry): number => a.rate - b.rate || a.lastUsed - b.lastUsed
+
+/** Keys to release so the rest (plus `reserve`) fit the budget: idle sessions, in `rank` order. */
 export function toRelease(
   entries: readonly PoolEntry[],
   budget: { maxCount: number; maxBytes: number },
   reserve = { count: 0, bytes: 0 },
+  rank = byCallRate,
 ): string[] {
   let count = entries.length + reserve.count
   let bytes = entries.reduce((n, e) => n + e.bytes, 0) + reserve.bytes
   const out: string[] = []
-  const idle = entries.filter((e) => e.busy <= 0).sort((a, b) => a.rate - b.rate || a.lastUsed - b.lastUsed)
+  const idle = entries.filter((e) => e.busy <= 0).sort(rank)
   for (const e of idle) {
     if (count <= budget.maxCount && bytes <= budget.maxBytes) break
     out.push(e.key)
@@ -53,7 +54,14 @@ export class SessionPool {
 
   #models: () => Iterable<LiveModel>
 
-  constructor(options: SessionPoolOptions | undefined, models: () => Iterable<LiveModel>) {
+  #rank: typeof byCallRate
+
+  constructor(
+    options: SessionPoolOptions | undefined,
+    models: () => Iterable<LiveModel>,
+    rank: typeof byCallRate = byCallRate,
+  ) {
+    this.#rank = rank
     this.#models = models
     this.#opts = { ...POOL_DEFAULTS, ...options }
   }
@@ -73,7 +81,7 @@ export class SessionPool {
       busy: m.busy ? 1 : 0,
     }))
     const self = { count: 1, bytes: reserve || keep.session === null ? keep.bytes : keep.held }
-    const go = new Set(toRelease(entries, this.#opts, self))
+    const go = new Set(toRelease(entries, this.#opts, self, this.#rank))
     for (const m of live) if (go.has(m.key)) void m.release()
     this.arm()
   }
