@@ -53,7 +53,12 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
     const n = app.wanted.size
     barText.className = 'small'
     barText.textContent = `Switching to ${choice}${n ? `: loading ${n} model${n === 1 ? '' : 's'} on it…` : '…'}`
-    await app.setBackend(choice)
+    try {
+      await app.setBackend(choice)
+    } catch (err) {
+      barText.textContent = `Switching failed: ${(err as Error).message}`
+      return
+    }
     // Several quick switches settle together: say what the page ended up with.
     if (!app.busy) barText.textContent = `Backend choice: ${app.backend}.`
   }
