@@ -36,7 +36,10 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
     {
       id: 'cache-budget',
       'aria-label': 'Cache budget',
-      onchange: () => void app.setCacheBudget(budget.value ? Number(budget.value) : null),
+      onchange: () =>
+        void app.setCacheBudget(budget.value ? Number(budget.value) : null).catch((err: Error) => {
+          usageText.textContent = `Failed: ${err.message}`
+        }),
     },
     h('option', { value: '' }, 'runtime default'),
     [2, 8, 64, 512].map((n) => h('option', { value: n * MB }, `${n} MB`)),
