@@ -133,16 +133,9 @@ test('a hand-drawn 1 and 7 through pointer strokes', async ({ page, site, regist
   await expect(page.locator('#digit-prediction')).toHaveText('7')
 })
 
-test('the text detector finds the lines of the rendered sample', async ({
-  page,
-  site,
-  registry,
-  backend,
-}) => {
-  test.skip(
-    backend === 'webgpu',
-    'SwiftShader needs over a minute for the detector; the wasm project covers it',
-  )
+test('the text detector finds the lines of the rendered sample', async ({ page, site, registry }) => {
+  // Auto passes over SwiftShader (a software adapter): in the webgpu project too the detector runs on
+  // WASM here; PP-OCR's detector on WebGPU is covered by runtime-backends and runtime-engine.
   await openPlayground(page, site.origin, registry.url)
   await page.locator('#ocr-run').click()
   await expect(page.locator('#ocr-status')).toContainText('text regions found', { timeout: 90_000 })
