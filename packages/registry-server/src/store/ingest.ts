@@ -30,7 +30,7 @@ export async function ingestBlob(
       controller.enqueue(chunk)
     },
   })
-  const upload = await store.beginBlobUpload()
+  const upload = await store.beginBlobUpload(opts.expectedDigest)
   try {
     await body
       .pipeThrough(meter)
