@@ -12,37 +12,47 @@ export function runAliasRaceSuite(
   driver: string,
   factory: () => Promise<BlobStore> | BlobStore,
   rounds = 150,
+  timeoutMs = 60_000,
+  /** Each call starts after a random delay up to this, so two slow paths (a networked store) overlap. */
+  jitterMs = 0,
 ): void {
   describe(`alias PUT racing version DELETE: ${driver}`, () => {
-    it(`never leaves an alias on a deleted version (${rounds} races)`, async () => {
-      const { req, upload, publish, setAlias } = setup({ store: await factory() })
-      const { body } = await upload(bytesOf(100))
-      const draft = {
-        schemaVersion: 1,
-        format: 'onnx',
-        files: [{ path: 'model.onnx', role: 'model', digest: body.digest, size: body.size }],
-        inputs: [],
-        outputs: [],
-      }
-      const broken: string[] = []
-      for (let round = 0; round < rounds; round++) {
-        const pub = await publish('race', draft)
-        const { version } = (await pub.json()) as { version: number }
-        const [put, del] = await Promise.all([
-          setAlias('race', 'stable', version),
-          req(`/v1/models/race/versions/${version}`, { method: 'DELETE', headers: auth }),
-        ])
-        const target = await req('/v1/models/race/aliases/stable')
-        const ok = (put.status === 200 && del.status === 409) || (put.status === 404 && del.status === 204)
-        if (!ok || (put.status === 200 && target.status !== 200)) {
-          broken.push(`v${version}: PUT ${put.status}, DELETE ${del.status}, alias GET ${target.status}`)
+    it(
+      `never leaves an alias on a deleted version (${rounds} races)`,
+      async () => {
+        const { req, upload, publish, setAlias } = setup({ store: await factory() })
+        const { body } = await upload(bytesOf(100))
+        const draft = {
+          schemaVersion: 1,
+          format: 'onnx',
+          files: [{ path: 'model.onnx', role: 'model', digest: body.digest, size: body.size }],
+          inputs: [],
+          outputs: [],
         }
-        await target.body?.cancel()
-      }
-      expect(broken, `${broken.length} of ${rounds} races broke linearizability`).toEqual([])
-      const detail = (await (await req('/v1/models/race')).json()) as { aliases?: Record<string, number> }
-      const stable = detail.aliases?.stable
-      if (stable !== undefined) expect((await req(`/v1/models/race/versions/${stable}`)).status).toBe(200)
-    })
+        const broken: string[] = []
+        for (let round = 0; round < rounds; round++) {
+          const pub = await publish('race', draft)
+          const { version } = (await pub.json()) as { version: number }
+          const jitter = () => (jitterMs ? new Promise((r) => setTimeout(r, Math.random() * jitterMs)) : null)
+          const [put, del] = await Promise.all([
+            Promise.resolve(jitter()).then(() => setAlias('race', 'stable', version)),
+            Promise.resolve(jitter()).then(() =>
+              req(`/v1/models/race/versions/${version}`, { method: 'DELETE', headers: auth }),
+            ),
+          ])
+          const target = await req('/v1/models/race/aliases/stable')
+          const ok = (put.status === 200 && del.status === 409) || (put.status === 404 && del.status === 204)
+          if (!ok || (put.status === 200 && target.status !== 200)) {
+            broken.push(`v${version}: PUT ${put.status}, DELETE ${del.status}, alias GET ${target.status}`)
+          }
+          await target.body?.cancel()
+        }
+        expect(broken, `${broken.length} of ${rounds} races broke linearizability`).toEqual([])
+        const detail = (await (await req('/v1/models/race')).json()) as { aliases?: Record<string, number> }
+        const stable = detail.aliases?.stable
+        if (stable !== undefined) expect((await req(`/v1/models/race/versions/${stable}`)).status).toBe(200)
+      },
+      timeoutMs,
+    )
   })
 }
