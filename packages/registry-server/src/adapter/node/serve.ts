@@ -3,6 +3,8 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve as honoServe } from '@hono/node-server'
 import { createRegistryApp, type RegistryAppOptions } from '../../app.js'
+import { resolveLimits } from '../../limits.js'
+import { type StagingSweepOptions, stagingMaxAgeMs, startStagingSweep } from '../../store/sweep.js'
 import type { BlobStore } from '../../store/types.js'
 import { createFsStore } from './fs-store.js'
 import { nodeSha256 } from './hash.js'
@@ -19,6 +21,11 @@ export interface ServeOptions extends Omit<RegistryAppOptions, 'store'> {
   store?: BlobStore
   /** A folder served at `/` next to the API (the playground); unknown paths fall back to its index.html. */
   staticRoot?: string
+  /**
+   * The periodic sweep of staging leftovers (uploads a killed process never finished). Default: on, for
+   * leftovers older than 1.5 × the request timeout, every quarter of that (at most 5 min); false: off.
+   */
+  sweep?: Partial<Omit<StagingSweepOptions, 'onError'>> | false
 }
 
 export interface RunningRegistry {
@@ -31,7 +38,15 @@ export interface RunningRegistry {
 
 /** Starts the registry; resolves once it listens. */
 export async function serve(options: ServeOptions): Promise<RunningRegistry> {
-  const { port = 0, hostname = '127.0.0.1', storeDir, store: given, staticRoot, ...appOptions } = options
+  const {
+    port = 0,
+    hostname = '127.0.0.1',
+    storeDir,
+    store: given,
+    staticRoot,
+    sweep,
+    ...appOptions
+  } = options
   const store = given ?? (storeDir === undefined ? undefined : createFsStore(storeDir))
   if (!store) throw new TypeError('serve() needs storeDir or store')
   const app = createRegistryApp({ createHash: nodeSha256, ...appOptions, store })
@@ -42,6 +57,14 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
   })
   // The app enforces its own request timeout; keep Node's from cutting long uploads short.
   server.requestTimeout = 0
+  const sweeper =
+    sweep === false
+      ? null
+      : startStagingSweep(store, {
+          maxAgeMs: stagingMaxAgeMs(resolveLimits(appOptions.limits).requestTimeoutMs),
+          ...sweep,
+          onError: (err) => console.error(`ferry: staging sweep failed: ${(err as Error)?.message ?? err}`),
+        })
   const bound = (server.address() as AddressInfo).port
   const host =
     hostname === '0.0.0.0' || hostname === '::'
@@ -54,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
     port: bound,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sweeper?.stop()
         server.close((err) => (err ? reject(err) : resolve()))
         server.closeAllConnections()
       }),

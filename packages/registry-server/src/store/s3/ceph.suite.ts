@@ -1,4 +1,5 @@
-/** Test helper: S3 store configs on the Ceph RGW that vitest's global setup started (scripts/ceph). */
+/** Test helper: S3 store configs on the Ceph RGW that vitest's global setup starts (scripts/ceph). */
+import { readFile } from 'node:fs/promises'
 import { inject } from 'vitest'
 import type { S3StoreConfig } from './config.js'
 
@@ -13,21 +14,35 @@ export interface CephEndpoint {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    ceph: CephEndpoint | { error: string }
+    cephFile: string
   }
 }
 
-/** The running Ceph endpoint; throws (failing the test, loudly) when none could be started. */
-export function ceph(): CephEndpoint {
-  const c = inject('ceph')
-  if (!c || 'error' in c)
-    throw new Error(c?.error ?? 'no Ceph endpoint: run the tests through vitest.config.ts')
-  return c
+let ready: Promise<CephEndpoint> | undefined
+
+/** The running Ceph endpoint, once it is up; throws (failing the test, loudly) when none could start. */
+export function ceph(): Promise<CephEndpoint> {
+  ready ??= (async () => {
+    const file = inject('cephFile')
+    if (!file) throw new Error('no Ceph endpoint: run the tests through vitest.config.ts')
+    const end = Date.now() + 120_000
+    for (;;) {
+      const text = await readFile(file, 'utf8').catch(() => null)
+      if (text) {
+        const c = JSON.parse(text) as CephEndpoint | { error: string }
+        if ('error' in c) throw new Error(c.error)
+        return c
+      }
+      if (Date.now() > end) throw new Error('Ceph did not start in 120 s (scripts/ceph/start.sh)')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  })()
+  return ready
 }
 
 /** A config for a fresh, empty store: the shared bucket under a prefix of its own. */
-export function cephStoreConfig(extra: Partial<S3StoreConfig> = {}): S3StoreConfig {
-  const c = ceph()
+export async function cephStoreConfig(extra: Partial<S3StoreConfig> = {}): Promise<S3StoreConfig> {
+  const c = await ceph()
   return {
     bucket: c.bucket,
     prefix: `t-${crypto.randomUUID()}/`,

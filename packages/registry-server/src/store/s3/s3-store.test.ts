@@ -1,13 +1,16 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runAliasRaceSuite } from '../../routes/alias-race.suite.js'
 import { ingestBlob } from '../ingest.js'
 import { digestOf, readAll, runStoreSuite, sameBytes, streamOf } from '../store.suite.js'
-import { cephStoreConfig } from './ceph.suite.js'
+import { ceph, cephStoreConfig } from './ceph.suite.js'
 import { S3Client } from './client.js'
 import { createS3Store } from './store.js'
 
-runStoreSuite('s3 (Ceph RGW)', () => createS3Store(cephStoreConfig()))
-runAliasRaceSuite('s3 (Ceph RGW)', () => createS3Store(cephStoreConfig()), 60, 120_000, 20)
+// Ceph starts in the background of the run (scripts/ceph/vitest-setup.mjs); wait for it once, here.
+beforeAll(() => ceph(), 150_000)
+
+runStoreSuite('s3 (Ceph RGW)', async () => createS3Store(await cephStoreConfig()))
+runAliasRaceSuite('s3 (Ceph RGW)', async () => createS3Store(await cephStoreConfig()), 60, 120_000, 20)
 
 const MiB = 1024 * 1024
 const bytes = (n: number, seed = 1) => {
@@ -26,7 +29,7 @@ async function leftovers(client: S3Client, prefix: string) {
 
 describe('s3 driver on Ceph RGW', () => {
   it('streams a large blob as a multipart upload, with and without the digest known, and leaves no staging', async () => {
-    const cfg = cephStoreConfig({ partSize: 5 * MiB })
+    const cfg = await cephStoreConfig({ partSize: 5 * MiB })
     const store = createS3Store(cfg)
     const client = new S3Client(cfg)
     const data = bytes(12 * MiB + 5)
@@ -48,7 +51,7 @@ describe('s3 driver on Ceph RGW', () => {
   })
 
   it('shows nothing of an upload that fails after some parts, and aborts it', async () => {
-    const cfg = cephStoreConfig({ partSize: 5 * MiB })
+    const cfg = await cephStoreConfig({ partSize: 5 * MiB })
     const store = createS3Store(cfg)
     const data = bytes(16 * MiB, 3)
     let sent = 0
@@ -68,7 +71,7 @@ describe('s3 driver on Ceph RGW', () => {
   })
 
   it('sweeps uploads a killed process left (staging objects and multipart uploads), by age', async () => {
-    const cfg = cephStoreConfig({ partSize: 5 * MiB })
+    const cfg = await cephStoreConfig({ partSize: 5 * MiB })
     const store = createS3Store(cfg)
     const client = new S3Client(cfg)
     // What a process killed mid-upload leaves: a begun multipart upload with a part, a staging object.
@@ -85,7 +88,7 @@ describe('s3 driver on Ceph RGW', () => {
   })
 
   it('serves a blob through a presigned URL, ranges included', async () => {
-    const store = createS3Store(cephStoreConfig())
+    const store = createS3Store(await cephStoreConfig())
     const data = bytes(70_000, 4)
     const { digest } = await ingestBlob(store, streamOf(data), { maxBytes: 1 << 30 })
     const url = await store.blobUrl!(digest, 60)
@@ -100,6 +103,31 @@ describe('s3 driver on Ceph RGW', () => {
     expect(tampered.status).toBe(403)
   })
 
+  it('redirects blob GETs to a presigned URL when the app is asked to (--blob-redirect)', async () => {
+    const { createRegistryApp } = await import('../../app.js')
+    const store = createS3Store(await cephStoreConfig())
+    const data = bytes(50_000, 5)
+    const { digest } = await ingestBlob(store, streamOf(data), { maxBytes: 1 << 30 })
+    const app = createRegistryApp({ store, tokens: [], blobRedirect: { expiresInSeconds: 30 } })
+    const res = await app.request(`/v1/blobs/${digest}`, { headers: { range: 'bytes=10-19' } })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const location = res.headers.get('location')!
+    expect(location).toContain('X-Amz-Expires=30')
+    const part = await fetch(location, { headers: { range: 'bytes=10-19' } })
+    expect(part.status).toBe(206)
+    expect(sameBytes(new Uint8Array(await part.arrayBuffer()), data.subarray(10, 20))).toBe(true)
+    // What the registry still answers itself: HEAD, 304, 404 and 416.
+    expect((await app.request(`/v1/blobs/${digest}`, { method: 'HEAD' })).status).toBe(200)
+    expect(
+      (await app.request(`/v1/blobs/${digest}`, { headers: { 'if-none-match': `"${digest}"` } })).status,
+    ).toBe(304)
+    expect((await app.request(`/v1/blobs/${digestOf(bytes(3))}`)).status).toBe(404)
+    expect((await app.request(`/v1/blobs/${digest}`, { headers: { range: 'bytes=999999-' } })).status).toBe(
+      416,
+    )
+  })
+
   it('keeps aliases consistent on a server that wants If-Match quoted (as AWS documents it)', async () => {
     // Ceph compares If-Match with the bare ETag; swapping the two forms on the wire makes it behave as a
     // server that accepts only the quoted one. The driver must find that out and still do compare-and-swap.
@@ -112,7 +140,7 @@ describe('s3 driver on Ceph RGW', () => {
       headers.set('if-match', m.startsWith('"') ? m.slice(1, -1) : `"${m}"`)
       return fetch(new Request(request, { headers }))
     }
-    const cfg = cephStoreConfig({ fetch: swapForms })
+    const cfg = await cephStoreConfig({ fetch: swapForms })
     const store = createS3Store(cfg)
     const { digest, size } = await ingestBlob(store, streamOf(bytes(10)), { maxBytes: 1 << 30 })
     const draft = {
