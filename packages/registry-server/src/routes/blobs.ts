@@ -77,8 +77,10 @@ export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> 
     const expectedDigest = expected === undefined ? undefined : digestParam(expected)
     checkContentLength(c.req.raw, limits.maxBlobBytes)
     const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() })
+    const declared = Number(c.req.header('content-length') ?? Number.NaN)
     const result = await ingestBlob(store, body, {
       maxBytes: limits.maxBlobBytes,
+      ...(Number.isSafeInteger(declared) && declared >= 0 ? { expectedSize: declared } : {}),
       createHash,
       signal: c.get('deadline'),
       ...(expectedDigest === undefined ? {} : { expectedDigest }),

@@ -52,6 +52,7 @@ export async function copyStore(
     await ingestBlob(to, body, {
       maxBytes: blob.size,
       expectedDigest: blob.digest,
+      expectedSize: blob.size,
       createHash: options.createHash ?? nobleSha256,
     })
     summary.blobs.copied++

@@ -33,6 +33,12 @@ export interface VersionSlot {
   deleted: boolean
 }
 
+/** What an upload announces before its bytes arrive: its digest (`?digest=`) and size (Content-Length). */
+export interface ExpectedBlob {
+  digest?: string
+  size?: number
+}
+
 /** A stored blob, as listed. */
 export interface StoredBlob extends BlobInfo {
   digest: string
@@ -44,11 +50,12 @@ export interface BlobStore {
   /** A stored blob's bytes (or an inclusive range of them), streamed; null when absent. */
   readBlob(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null>
   /**
-   * Starts a staged blob write; see `BlobUpload`. `expectedDigest`, when the caller knows it, lets a
-   * driver stage in place (S3: a multipart upload to the digest's key, completed only on commit) or skip
-   * storing bytes it already has; the bytes are still hashed and `commit` still gets the computed digest.
+   * Starts a staged blob write; see `BlobUpload`. What the caller expects (not yet verified) lets a
+   * driver write in place (S3: one streamed PUT that S3 itself checks against the digest, or a multipart
+   * upload to the digest's key completed only on commit) or skip bytes it already has; the bytes are
+   * still hashed and `commit` still gets the computed digest.
    */
-  beginBlobUpload(expectedDigest?: string): Promise<BlobUpload>
+  beginBlobUpload(expected?: ExpectedBlob): Promise<BlobUpload>
   /** Every stored blob, in no set order (for `ferry store copy`). */
   listBlobs(): AsyncIterable<StoredBlob>
   /**

@@ -12,7 +12,8 @@ export interface S3Request {
   key: string
   query?: Record<string, string>
   headers?: Record<string, string>
-  body?: Uint8Array | string
+  /** A stream is sent once, never retried (it cannot be read twice); it needs a content-length header. */
+  body?: Uint8Array | string | ReadableStream<Uint8Array>
 }
 
 /**
@@ -86,7 +87,7 @@ export class S3Client {
     return url
   }
 
-  #signer(url: URL, init: { method: string; headers?: Record<string, string>; body?: Uint8Array | string }) {
+  #signer(url: URL, init: { method: string; headers?: Record<string, string>; body?: S3Request['body'] }) {
     const { accessKeyId, secretAccessKey, sessionToken, region } = this.#cfg
     return new AwsV4Signer({
       url: url.toString(),
@@ -105,7 +106,8 @@ export class S3Client {
   async send(req: S3Request): Promise<Response> {
     const url = this.url(req.key, req.query)
     let lastError: unknown
-    for (let attempt = 0; attempt < 4; attempt++) {
+    const attempts = req.body instanceof ReadableStream ? 1 : 4
+    for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 4 ** attempt))
       const signedHeaders: Record<string, string> = {}
       const plainHeaders: Record<string, string> = {}
@@ -124,8 +126,8 @@ export class S3Client {
           new Request(signed.url, {
             method: signed.method,
             headers: signed.headers,
-            ...(req.body !== undefined ? { body: req.body as BodyInit } : {}),
-          }),
+            ...(req.body !== undefined ? { body: req.body as BodyInit, duplex: 'half' } : {}),
+          } as RequestInit),
         )
       } catch (err) {
         lastError = err

@@ -50,6 +50,41 @@ describe('s3 driver on Ceph RGW', () => {
     expect(await leftovers(client, cfg.prefix)).toEqual([])
   })
 
+  it('streams an upload with its digest and size announced into one PUT that S3 checks against the digest', async () => {
+    const cfg = await cephStoreConfig({ partSize: 5 * MiB })
+    const store = createS3Store(cfg)
+    const client = new S3Client(cfg)
+    const data = bytes(7 * MiB, 6)
+    const announced = { maxBytes: 1 << 30, expectedDigest: digestOf(data), expectedSize: data.byteLength }
+    expect(await ingestBlob(store, streamOf(data, 100_000), announced)).toEqual({
+      digest: digestOf(data),
+      size: data.byteLength,
+    })
+    expect(sameBytes(await readAll((await store.readBlob(digestOf(data)))!), data)).toBe(true)
+    expect(await leftovers(client, cfg.prefix)).toEqual([])
+    // Bytes that are not what was announced: refused by Ferry and by S3; nothing under either digest.
+    const other = bytes(7 * MiB, 7)
+    const wrong = { ...announced, expectedDigest: digestOf(bytes(7 * MiB, 8)) }
+    await expect(ingestBlob(store, streamOf(other, 100_000), wrong)).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    })
+    expect(await store.statBlob(wrong.expectedDigest)).toBeNull()
+    expect(await store.statBlob(digestOf(other))).toBeNull()
+    // A connection that drops half way.
+    let sent = 0
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 3 * MiB) return c.error(new Error('connection reset'))
+        c.enqueue(other.slice(sent, sent + MiB))
+        sent += MiB
+      },
+    })
+    const cut = { ...announced, expectedDigest: digestOf(other) }
+    await expect(ingestBlob(store, failing, cut)).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    expect(await store.statBlob(digestOf(other))).toBeNull()
+    expect(await leftovers(client, cfg.prefix)).toEqual([])
+  })
+
   it('shows nothing of an upload that fails after some parts, and aborts it', async () => {
     const cfg = await cephStoreConfig({ partSize: 5 * MiB })
     const store = createS3Store(cfg)

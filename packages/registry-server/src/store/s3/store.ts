@@ -159,12 +159,15 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
       return res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() })
     },
 
-    beginBlobUpload: (expectedDigest) =>
+    beginBlobUpload: (expected) =>
       beginS3Upload({
         client,
         keys: { blob: blobKey, staging: () => `${p}tmp/${crypto.randomUUID()}` },
         partSize,
-        ...(expectedDigest !== undefined && isValidDigest(expectedDigest) ? { expectedDigest } : {}),
+        ...(expected?.digest !== undefined && isValidDigest(expected.digest)
+          ? { expectedDigest: expected.digest }
+          : {}),
+        ...(expected?.size === undefined ? {} : { expectedSize: expected.size }),
         exists: async (digest) => (await statBlob(digest)) !== null,
       }),
 

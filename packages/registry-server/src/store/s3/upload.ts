@@ -1,13 +1,16 @@
 /**
- * A blob upload into S3 that never holds a whole file: bytes are buffered up to one part and sent as a
- * multipart upload (two parts in flight at most), so memory per upload stays under three parts whatever
- * the blob's size. Nothing is visible under the digest's key before `commit`, which runs only once the
- * bytes are complete and their digest verified:
- *  - a blob smaller than a part is one PUT of the buffered bytes at commit (S3 checks them against the
- *    digest too, through x-amz-content-sha256);
- *  - with the digest known up front, the multipart upload goes straight to the digest's key and is
- *    completed at commit (parts of an uncompleted upload are never readable);
- *  - otherwise it goes to a staging key under `tmp/` and is copied to the digest's key at commit.
+ * A blob upload into S3 that never holds a whole file. Nothing is visible under the digest's key before
+ * its bytes are complete and verified:
+ *  - with the digest and the size announced (`?digest=` and Content-Length, as `ferry publish` sends
+ *    them), the bytes stream as they arrive into one PUT to the digest's key carrying the digest as
+ *    x-amz-content-sha256: S3 hashes them too and refuses to store them unless they match (Ceph RGW and
+ *    AWS alike), so nothing is buffered or copied, and a failed or aborted upload never completes the PUT;
+ *  - otherwise bytes are buffered up to one part and sent as a multipart upload (two parts in flight at
+ *    most: memory per upload stays under three parts whatever the blob's size), to the digest's key when
+ *    it is known (parts of an uncompleted upload are never readable), else to a staging key under `tmp/`
+ *    that is copied to the digest's key at commit;
+ *  - a blob smaller than a part is one PUT of the buffered bytes at commit, checked by S3 against the
+ *    digest through x-amz-content-sha256.
  * Ceph 16 completes and copies without honouring If-None-Match, so commit looks first and skips a blob
  * that exists; a race of two identical uploads at worst rewrites the same verified bytes.
  */
@@ -26,11 +29,54 @@ export interface S3UploadOptions {
   partSize: number
   /** The digest the caller expects (not yet verified). */
   expectedDigest?: string
+  /** The size the caller announced. */
+  expectedSize?: number
   /** Whether a blob is already stored. */
   exists(digest: string): Promise<boolean>
 }
 
 const MAX_IN_FLIGHT = 2
+/** The largest object one PUT may store on S3. */
+const MAX_SINGLE_PUT = 5 * 1024 ** 3
+
+/** One PUT fed by the upload's bytes as they come; S3 checks them against `digest` before storing them. */
+function streamedPut(client: S3Client, key: string, digest: string, size: number): BlobUpload {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>()
+  const writer = pipe.writable.getWriter()
+  const answer = client.send({
+    method: 'PUT',
+    key,
+    body: pipe.readable,
+    headers: {
+      'content-length': String(size),
+      'x-amz-content-sha256': digestHex(digest),
+      'if-none-match': '*',
+    },
+  })
+  // Until commit looks at it, a failed PUT shows up as a failed write (the body stream is cancelled).
+  answer.catch(() => {})
+  return {
+    writable: new WritableStream<Uint8Array>({
+      write: (chunk) => writer.write(chunk),
+      close: () => writer.close(),
+      abort: (reason) => writer.abort(reason),
+    }),
+    async commit(committed) {
+      const res = await answer
+      await res.body?.cancel()
+      // 412: the blob was stored meanwhile (by another upload of the same bytes).
+      if (res.ok || res.status === 412) return
+      throw new FerryError(
+        committed === digest ? 'STORE_UNAVAILABLE' : 'DIGEST_MISMATCH',
+        `the S3 store answered ${res.status} to storing ${digest}`,
+      )
+    },
+    async abort() {
+      await writer.abort(new Error('upload aborted')).catch(() => {})
+      await answer.then((r) => r.body?.cancel()).catch(() => {})
+    },
+  }
+}
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1 && chunks[0]?.byteLength === size) return chunks[0]
@@ -48,6 +94,10 @@ export async function beginS3Upload(opts: S3UploadOptions): Promise<BlobUpload> 
   const { client, keys, partSize, expectedDigest } = opts
   // The blob is already there: hash the bytes as they come (the caller verifies them) but store nothing.
   const skip = expectedDigest !== undefined && (await opts.exists(expectedDigest))
+  const size = opts.expectedSize
+  if (!skip && expectedDigest !== undefined && size !== undefined && size <= MAX_SINGLE_PUT) {
+    return streamedPut(client, keys.blob(expectedDigest), expectedDigest, size)
+  }
   const key = expectedDigest !== undefined ? keys.blob(expectedDigest) : keys.staging()
   let chunks: Uint8Array[] = []
   let buffered = 0
