@@ -130,6 +130,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const c = await startCeph({ frontends })
   console.error(`ceph: up in ${((Date.now() - t0) / 1000).toFixed(1)} s; endpoints ${c.endpoints.join(' ')}`)
   for (const [k, v] of Object.entries(c.env)) console.log(`export ${k}=${v}`)
+  const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
+  const reuse = { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }
+  // For `npx vitest`, the e2e run and bench/registry-s3.mjs to use this cluster instead of starting one.
+  console.log(`export FERRY_TEST_CEPH='${JSON.stringify(reuse)}'`)
   console.log(`# bucket: s3://${c.bucket}   stop: Ctrl-C (or kill ${process.pid})`)
   const done = () => c.stop().then(() => process.exit(0))
   process.on('SIGINT', done)

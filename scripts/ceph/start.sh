@@ -66,6 +66,10 @@ ms mon client mode = crc
 rgw data = $dir/rgw
 rgw dns name = 127.0.0.1
 rgw enable usage log = false
+# Free deleted and overwritten objects' data within seconds, not hours: memstore keeps it in RAM.
+rgw gc obj min wait = 2
+rgw gc processor period = 5
+rgw gc processor max time = 5
 CONF
   for port in "$@"; do
     printf '[client.rgw.%s]\nrgw frontends = beast endpoint=127.0.0.1:%s\n' "$port" "$port"

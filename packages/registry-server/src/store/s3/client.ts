@@ -49,6 +49,13 @@ export function xmlValues(xml: string, tag: string): string[] {
 
 const xmlValue = (xml: string, tag: string) => xmlValues(xml, tag)[0]
 
+/** A network failure's message with its cause's (fetch's own message is only "fetch failed"). */
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string; code?: string } } | null
+  const cause = e?.cause?.code ?? e?.cause?.message
+  return `${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`
+}
+
 /** An ETag without quotes or a weak marker. */
 export const bareEtag = (etag: string | null): string | null =>
   etag === null ? null : etag.replace(/^W\//, '').replace(/^"|"$/g, '')
@@ -144,7 +151,7 @@ export class S3Client {
     if (lastError instanceof FerryError) throw lastError
     throw new FerryError(
       'STORE_UNAVAILABLE',
-      `the S3 store at ${url.origin} cannot be reached: ${(lastError as Error)?.message ?? lastError}`,
+      `the S3 store at ${url.origin} cannot be reached: ${describe(lastError)}`,
       { cause: lastError },
     )
   }

@@ -36,6 +36,8 @@ export interface S3UploadOptions {
 }
 
 const MAX_IN_FLIGHT = 2
+/** Bytes per write into a streamed PUT. */
+const STREAM_CHUNK = 1024 * 1024
 /** The largest object one PUT may store on S3. */
 const MAX_SINGLE_PUT = 5 * 1024 ** 3
 
@@ -55,10 +57,28 @@ function streamedPut(client: S3Client, key: string, digest: string, size: number
   })
   // Until commit looks at it, a failed PUT shows up as a failed write (the body stream is cancelled).
   answer.catch(() => {})
+  // The request's ~64 KiB reads are joined into bigger writes: fetch sends a few large chunks much
+  // faster than many small ones.
+  let held: Uint8Array[] = []
+  let heldBytes = 0
+  const flush = async () => {
+    if (heldBytes === 0) return
+    const out = concat(held, heldBytes)
+    held = []
+    heldBytes = 0
+    await writer.write(out)
+  }
   return {
     writable: new WritableStream<Uint8Array>({
-      write: (chunk) => writer.write(chunk),
-      close: () => writer.close(),
+      async write(chunk) {
+        held.push(chunk)
+        heldBytes += chunk.byteLength
+        if (heldBytes >= STREAM_CHUNK) await flush()
+      },
+      async close() {
+        await flush()
+        await writer.close()
+      },
       abort: (reason) => writer.abort(reason),
     }),
     async commit(committed) {
