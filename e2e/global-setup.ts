@@ -1,7 +1,8 @@
 // Builds the runtime's browser bundle before the e2e run when it is missing or older than its sources
 // (FERRY_E2E_BUILD=1 forces a build, FERRY_E2E_BUILD=0 never builds), and starts one throwaway Ceph S3
 // endpoint for the run in the background (scripts/ceph/cluster.mjs): specs that need it wait for the JSON
-// file named by FERRY_E2E_CEPH_FILE (fixtures/s3.ts); it is stopped when the run ends.
+// file named by FERRY_E2E_CEPH_FILE (fixtures/s3.ts); it is stopped when the run ends. FERRY_TEST_CEPH
+// reuses a running one instead.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -24,20 +25,24 @@ function startCephInBackground(): () => Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-ceph-'))
   const file = path.join(dir, 'ceph.json')
   process.env.FERRY_E2E_CEPH_FILE = file
-  const starting = startCeph().then(
-    async (c) => {
-      const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
-      await writeFile(
-        file,
-        JSON.stringify({ endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }),
+  // FERRY_TEST_CEPH (printed by `node scripts/ceph/cluster.mjs`) reuses a running cluster.
+  const reuse = process.env.FERRY_TEST_CEPH
+  const starting = reuse
+    ? writeFile(file, reuse).then(() => null)
+    : startCeph().then(
+        async (c) => {
+          const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
+          await writeFile(
+            file,
+            JSON.stringify({ endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }),
+          )
+          return c
+        },
+        async (err: Error) => {
+          await writeFile(file, JSON.stringify({ error: err.message }))
+          return null
+        },
       )
-      return c
-    },
-    async (err: Error) => {
-      await writeFile(file, JSON.stringify({ error: err.message }))
-      return null
-    },
-  )
   return async () => {
     await (await starting)?.stop()
     rmSync(dir, { recursive: true, force: true })
