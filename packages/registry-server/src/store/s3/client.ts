@@ -128,17 +128,28 @@ export class S3Client {
       }).sign()
       for (const [k, v] of Object.entries(plainHeaders)) signed.headers.set(k, v)
       let res: Response
+      const giveUp = new AbortController()
+      const waitMs = this.#cfg.answerTimeoutMs ?? 60_000
+      const timer =
+        req.body instanceof ReadableStream
+          ? undefined
+          : setTimeout(() => giveUp.abort(new Error(`no answer in ${waitMs / 1000} s`)), waitMs)
       try {
         res = await this.#fetch(
           new Request(signed.url, {
             method: signed.method,
             headers: signed.headers,
             ...(req.body !== undefined ? { body: req.body as BodyInit, duplex: 'half' } : {}),
+            signal: giveUp.signal,
           } as RequestInit),
         )
       } catch (err) {
-        lastError = err
+        lastError = giveUp.signal.aborted ? giveUp.signal.reason : err
+        // A store that does not answer at all is not asked again (each try would wait as long).
+        if (giveUp.signal.aborted) break
         continue
+      } finally {
+        clearTimeout(timer)
       }
       if (EXPECTED.has(res.status) || (res.status >= 200 && res.status < 300)) return res
       const text = await res.text().catch(() => '')

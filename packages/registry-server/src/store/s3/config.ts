@@ -21,6 +21,12 @@ export interface S3StoreConfig {
   endpoint?: string
   /** Bytes per multipart part (and the most one upload buffers at a time); default 8 MiB, at least 5 MiB. */
   partSize?: number
+  /**
+   * How long a request may wait for the store's answer to start, in ms (default 60 s); then it fails
+   * with STORE_UNAVAILABLE instead of hanging (a full Ceph OSD, for one, stalls writes). Not applied to a
+   * streamed upload, whose answer comes only after its last byte (the request's own deadline covers it).
+   */
+  answerTimeoutMs?: number
   /** `fetch` to send requests with (default: the global one). */
   fetch?: (request: Request) => Promise<Response>
 }
