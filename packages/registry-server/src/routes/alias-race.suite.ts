@@ -33,11 +33,20 @@ export function runAliasRaceSuite(
         for (let round = 0; round < rounds; round++) {
           const pub = await publish('race', draft)
           const { version } = (await pub.json()) as { version: number }
-          const jitter = () => (jitterMs ? new Promise((r) => setTimeout(r, Math.random() * jitterMs)) : null)
+          // In-process stores finish each step in a microtask, so the second call starts a different number
+          // of ticks after the first from round to round, to meet every interleaving of their steps; a
+          // networked store gets a random delay of up to `jitterMs` on each side instead.
+          const ticks = round % 40
+          const after = async <T>(call: () => Promise<T>, delayed: boolean): Promise<T> => {
+            if (jitterMs) await new Promise((r) => setTimeout(r, Math.random() * jitterMs))
+            else if (delayed) for (let i = 0; i < ticks; i++) await Promise.resolve()
+            return call()
+          }
           const [put, del] = await Promise.all([
-            Promise.resolve(jitter()).then(() => setAlias('race', 'stable', version)),
-            Promise.resolve(jitter()).then(() =>
-              req(`/v1/models/race/versions/${version}`, { method: 'DELETE', headers: auth }),
+            after(() => setAlias('race', 'stable', version), round % 2 === 1),
+            after(
+              () => req(`/v1/models/race/versions/${version}`, { method: 'DELETE', headers: auth }),
+              round % 2 === 0,
             ),
           ])
           const target = await req('/v1/models/race/aliases/stable')
