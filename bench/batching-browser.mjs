@@ -7,7 +7,8 @@
 // by round, in a rotating order. Also prints the batches the engine really formed (from its
 // `inference` events), their wait and compute times, and checks that every caller got its own row.
 // Env: FERRY_BENCH_ROUNDS (default 7), FERRY_BENCH_N (MLP width, default 4096), FERRY_BENCH_LAYERS
-// (default 1), FERRY_BENCH_DELAY_MS (the manifest's maxDelayMs, default 5).
+// (default 1), FERRY_BENCH_DELAY_MS (the manifest's maxDelayMs, default 5), FERRY_BENCH_THREADS (ORT's
+// WASM threads, default 1; above 1 the page is cross-origin isolated).
 // Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
 // Run: node bench/batching-browser.mjs
 import { createHash } from 'node:crypto'
@@ -26,6 +27,8 @@ const runtimeDist = join(root, 'packages/runtime/dist/browser')
 const N = Number(process.env.FERRY_BENCH_N ?? 4096)
 const LAYERS = Number(process.env.FERRY_BENCH_LAYERS ?? 1)
 const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? 7)
+// FERRY_BENCH_THREADS > 1: ORT's WASM threads, in a cross-origin isolated page (both sides alike).
+const THREADS = Number(process.env.FERRY_BENCH_THREADS ?? 1)
 const CALLERS = 32
 const PER_CALLER = 2 // calls per caller per round
 const batching = { maxBatchSize: CALLERS, maxDelayMs: Number(process.env.FERRY_BENCH_DELAY_MS ?? 5) }
@@ -70,10 +73,14 @@ for (const [name, runtime] of [
 }
 
 // The page's origin: an empty page with ferry.js, and the runtime's browser build (ORT's files).
+const isolated =
+  THREADS > 1
+    ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+    : {}
 const site = http.createServer((req, res) => {
   const p = new URL(req.url, 'http://x').pathname
   if (p === '/bench/index.html') {
-    res.writeHead(200, { 'content-type': 'text/html' })
+    res.writeHead(200, { 'content-type': 'text/html', ...isolated })
     return res.end(
       '<!doctype html><meta charset="utf-8"><title>batching bench</title><script src="/runtime/ferry.js"></script>',
     )
@@ -82,7 +89,7 @@ const site = http.createServer((req, res) => {
     const type = p.endsWith('.wasm') ? 'application/wasm' : 'text/javascript'
     const s = createReadStream(join(runtimeDist, p.slice('/runtime/'.length)))
     s.on('error', () => res.writeHead(404).end())
-    s.on('open', () => res.writeHead(200, { 'content-type': type }))
+    s.on('open', () => res.writeHead(200, { 'content-type': type, ...isolated }))
     return s.pipe(res)
   }
   res.writeHead(404).end()
@@ -97,7 +104,7 @@ const origin = `http://localhost:${site.address().port}`
  */
 const rounds = (page) =>
   page.evaluate(
-    async ({ registry, blobUrl, n, callers, perCaller, rounds }) => {
+    async ({ registry, blobUrl, n, callers, perCaller, rounds, threads }) => {
       const rows = Array.from({ length: callers }, (_, i) =>
         new Float32Array(n).map((_, j) => (((i * 31 + j) % 17) - 8) / 17),
       )
@@ -105,7 +112,7 @@ const rounds = (page) =>
       const src = `
         import * as ort from '${location.origin}/runtime/ort.wasm.min.mjs'
         ort.env.wasm.wasmPaths = '${location.origin}/runtime/'
-        ort.env.wasm.numThreads = 1
+        ort.env.wasm.numThreads = ${threads}
         const bytes = new Uint8Array(await (await fetch('${blobUrl}')).arrayBuffer())
         const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
         const rows = Array.from({ length: ${callers} }, (_, i) => new Float32Array(${n}).map((_, j) => (((i * 31 + j) % 17) - 8) / 17))
@@ -135,7 +142,7 @@ const rounds = (page) =>
       const ferry = Ferry.createRuntime({
         registry,
         backends: ['wasm'],
-        numThreads: 1,
+        numThreads: threads,
         telemetry: false,
         cache: { maxBytes: 1 << 30 },
         onEvent: (e) => {
@@ -191,6 +198,7 @@ const rounds = (page) =>
       callers: CALLERS,
       perCaller: PER_CALLER,
       rounds: ROUNDS,
+      threads: THREADS,
     },
   )
 
@@ -214,7 +222,7 @@ try {
   const f2 = (x) => x.toFixed(2)
   const mib = (N * N * 4 * LAYERS) / 2 ** 20
   console.log(
-    `\nDynamic batching — real Chromium (${ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, 1 thread, ferry.js with its engine worker`,
+    `\nDynamic batching — real Chromium (${ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, ${THREADS} thread${THREADS > 1 ? 's' : ''}, ferry.js with its engine worker`,
   )
   console.log(
     `MLP ${N}×${N}${LAYERS > 1 ? ` × ${LAYERS} layers` : ''} (${mib.toFixed(0)} MiB), ${CALLERS} callers × ${PER_CALLER} calls of one row per round, ${ROUNDS} rounds, each kind once per round in a rotating order; runtime.batching ${JSON.stringify(batching)}`,
