@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A throwaway Ceph S3 endpoint for the S3 store's tests (inject('ceph')).
+    globalSetup: ['scripts/ceph/vitest-setup.mjs'],
   },
 })

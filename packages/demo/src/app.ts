@@ -1,9 +1,18 @@
-// The playground's state: one Ferry runtime (re-created when the backend choice changes), the models
-// loaded through it, and a small event bus the panels listen to. Only this file and runtime.ts touch
-// the runtime's API.
+// The playground's state: the models the visitor loaded, on one Ferry runtime at a time, and a small
+// event bus the panels listen to. A backend or cache-budget change opens a new runtime, loads every
+// model on it, and only then replaces the old one (whose calls in flight settle with RUNTIME_CLOSED and
+// are retried on the new one). Only this file and runtime.ts touch the runtime's API.
 import type { TelemetryEvent, TensorSpec } from '@ferry/protocol'
 import { Recent } from './lib/stats.js'
-import { type BackendChoice, type FerryModel, openRuntime, type RuntimeHandle } from './runtime.js'
+import { type GpuStatus, initialGpuStatus, observeGpu } from './lib/webgpu-status.js'
+import {
+  type BackendChoice,
+  type FerryModel,
+  openRuntime,
+  type RuntimeHandle,
+  type RuntimeSettings,
+  type TelemetryStats,
+} from './runtime.js'
 
 export type { BackendChoice }
 
@@ -41,24 +50,53 @@ interface Events {
   run: RunRecord
   models: undefined
   runtime: undefined
+  gpu: GpuStatus
   progress: LoadProgress
   loadError: { name: string; code: string; message: string }
 }
 
 type Listener<T> = (value: T) => void
 
+/** One runtime with the models loaded on it. */
+interface Generation {
+  settings: RuntimeSettings
+  rt: RuntimeHandle
+  models: Map<string, LoadedModel>
+  /** The last load event of each version (`name@version`): it may come before or after load() resolves. */
+  loads: Map<string, Extract<TelemetryEvent, { type: 'load' }>>
+  /** Set when it is replaced or abandoned: it is closing, and its calls settle with RUNTIME_CLOSED. */
+  retired: boolean
+}
+
+const codeOf = (err: unknown) => (err as { code?: string })?.code ?? 'ERROR'
+const coded = (code: string, message: string) => Object.assign(new Error(message), { code })
+const sameSettings = (a: RuntimeSettings, b: RuntimeSettings) =>
+  a.registry === b.registry && a.backend === b.backend && a.cacheBudget === b.cacheBudget
+
 /** The playground's application state. */
 export class App {
-  readonly models = new Map<string, LoadedModel>()
   readonly runs = new Recent<RunRecord>(60)
   readonly events = new Recent<TelemetryEvent>(80)
   backend: BackendChoice = 'auto'
   /** Byte budget of the device cache; null leaves the runtime's default. */
   cacheBudget: number | null = null
-  private rt: RuntimeHandle | null = null
+  /** The models the visitor asked for (name → version or alias), loaded again on every new runtime. */
+  readonly wanted = new Map<string, number | string>()
+  /** Why a wanted model is not loaded on the current runtime, by name (its last load failed). */
+  readonly loadErrors = new Map<string, { code: string; message: string }>()
+  private gpuStatus: GpuStatus | null = null
+  /** Telemetry counts of the runtimes already closed. */
+  private readonly closedStats = { sent: 0, dropped: 0 }
+  private live: Generation | null = null
+  /** The runtime a switch is preparing: new loads go there too. */
+  private next: Generation | null = null
+  private switching: Promise<void> | null = null
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>()
 
-  constructor(readonly registry: string) {}
+  constructor(
+    readonly registry: string,
+    private readonly open: typeof openRuntime = openRuntime,
+  ) {}
 
   on<K extends keyof Events>(type: K, fn: Listener<Events[K]>): void {
     const set = this.listeners.get(type) ?? new Set()
@@ -70,28 +108,81 @@ export class App {
     for (const fn of this.listeners.get(type) ?? []) (fn as Listener<Events[K]>)(value)
   }
 
-  /** The runtime, created on first use with the current backend choice. */
-  runtime(): RuntimeHandle {
-    if (!this.rt) {
-      this.rt = openRuntime(
-        { registry: this.registry, backend: this.backend, cacheBudget: this.cacheBudget },
-        (e) => this.onEvent(e),
-      )
-      this.emit('runtime', undefined)
-    }
-    return this.rt
+  /** The models loaded on the current runtime. */
+  get models(): ReadonlyMap<string, LoadedModel> {
+    return this.current().models
   }
 
-  private onEvent(e: TelemetryEvent): void {
+  /** The current runtime, created on first use with the current settings. */
+  runtime(): RuntimeHandle {
+    return this.current().rt
+  }
+
+  /** What is known of this browser's WebGPU, from the runtime's capabilities and what loads found. */
+  get gpu(): GpuStatus {
+    this.current()
+    return this.gpuStatus as GpuStatus
+  }
+
+  /** True while a backend or budget change is under way. */
+  get busy(): boolean {
+    return this.switching !== null
+  }
+
+  /** Telemetry of this page: events sent and dropped by every runtime it opened, queued in the current one. */
+  telemetry(): TelemetryStats {
+    const s = this.runtime().telemetry()
+    return {
+      sent: this.closedStats.sent + s.sent,
+      queued: s.queued,
+      dropped: this.closedStats.dropped + s.dropped,
+    }
+  }
+
+  private current(): Generation {
+    if (!this.live) {
+      this.live = this.start()
+      this.emit('runtime', undefined)
+    }
+    return this.live
+  }
+
+  private settings(): RuntimeSettings {
+    return { registry: this.registry, backend: this.backend, cacheBudget: this.cacheBudget }
+  }
+
+  private start(): Generation {
+    const gen = {
+      settings: this.settings(),
+      models: new Map(),
+      loads: new Map(),
+      retired: false,
+    } as Generation
+    gen.rt = this.open(gen.settings, (e) => this.onEvent(e, gen))
+    this.gpuStatus ??= initialGpuStatus(gen.rt.webgpuApi)
+    return gen
+  }
+
+  private observe(gen: Generation, backend: string, fallback: LoadedModel['fallback']): void {
+    const before = this.gpu
+    const after = observeGpu(before, { backend, fallback, choice: gen.settings.backend })
+    if (after === before) return
+    this.gpuStatus = after
+    this.emit('gpu', after)
+  }
+
+  private onEvent(e: TelemetryEvent, gen: Generation): void {
     this.events.push(e)
-    const m = e.type === 'load' ? this.models.get(e.model) : undefined
+    const m = e.type === 'load' ? gen.models.get(e.model) : undefined
+    if (e.type === 'load') gen.loads.set(`${e.model}@${e.version}`, e)
     if (e.type === 'load' && m && m.version === e.version) {
       // Load events may arrive just after load() resolves: fill in where the bytes came from.
       m.source = e.source
       m.loadMs = e.ms
       if (e.bytes) m.bytes = e.bytes
-      this.emit('models', undefined)
+      if (gen === this.live) this.emit('models', undefined)
     }
+    if (e.type === 'fallback') this.observe(gen, e.to, { from: e.from, reason: e.reason })
     if (e.type === 'inference') {
       const rec = { model: e.model, backend: e.backend, queueMs: e.queueMs, computeMs: e.computeMs, ts: e.ts }
       this.runs.push(rec)
@@ -100,50 +191,105 @@ export class App {
     this.emit('event', e)
   }
 
-  /** Switches backend: closes the runtime and re-loads the loaded models on a fresh one. */
-  async setBackend(choice: BackendChoice): Promise<void> {
-    if (choice === this.backend && this.rt) return
+  /** Switches backend: a new runtime with every model loaded on it replaces the current one. */
+  setBackend(choice: BackendChoice): Promise<void> {
     this.backend = choice
-    await this.reopen()
+    return this.reconcile()
   }
 
-  /** Sets the device cache's byte budget (null: the runtime's default) and re-opens the runtime. */
-  async setCacheBudget(bytes: number | null): Promise<void> {
+  /** Sets the device cache's byte budget (null: the runtime's default) on a new runtime. */
+  setCacheBudget(bytes: number | null): Promise<void> {
     this.cacheBudget = bytes
-    await this.reopen()
+    return this.reconcile()
   }
 
-  private async reopen(): Promise<void> {
-    const again = [...this.models.values()].map((m) => ({ name: m.name, version: m.version }))
-    const old = this.rt
-    this.rt = null
-    this.models.clear()
-    this.emit('models', undefined)
-    await old?.close().catch(() => {})
-    this.runtime()
-    for (const m of again) await this.load(m.name, m.version)
+  /** Brings the runtime in line with the settings; a runtime being prepared for older settings is dropped. */
+  private reconcile(): Promise<void> {
+    const next = this.next
+    if (next && !sameSettings(next.settings, this.settings())) {
+      this.next = null
+      void this.retire(next)
+    }
+    this.switching ??= this.switchLoop().finally(() => {
+      this.switching = null
+    })
+    return this.switching
   }
 
-  /** Loads a model (a version number or an alias) and makes it the one used for its name. */
+  private async switchLoop(): Promise<void> {
+    for (;;) {
+      const live = this.current()
+      if (sameSettings(live.settings, this.settings())) return
+      if (!this.next) this.next = this.start()
+      const gen = this.next
+      await Promise.allSettled([...this.wanted].map(([name, version]) => this.loadOn(gen, name, version)))
+      if (this.next !== gen) continue // the settings changed again while it loaded
+      this.next = null
+      this.live = gen
+      this.emit('runtime', undefined)
+      this.emit('models', undefined)
+      await this.retire(live)
+    }
+  }
+
+  /** Closes a runtime that was replaced or abandoned; its calls in flight settle with RUNTIME_CLOSED. */
+  private async retire(gen: Generation): Promise<void> {
+    gen.retired = true
+    await gen.rt.close().catch(() => {})
+    const s = gen.rt.telemetry()
+    this.closedStats.sent += s.sent
+    this.closedStats.dropped += s.dropped
+    gen.models.clear()
+  }
+
+  /**
+   * Loads a model (a version number or an alias) and makes it the one used for its name. A load that a
+   * runtime change overtakes resolves with the model as the new runtime loaded it.
+   */
   async load(name: string, version: number | string = 'latest'): Promise<LoadedModel> {
-    const rt = this.runtime()
+    this.wanted.set(name, version)
+    this.loadErrors.delete(name)
+    this.emit('models', undefined)
+    for (;;) {
+      const gen = this.next ?? this.current()
+      try {
+        return await this.loadOn(gen, name, version)
+      } catch (err) {
+        if (!gen.retired) throw err
+        await this.switching
+        const m = this.live?.models.get(name)
+        if (m) return m
+        if (this.wanted.get(name) !== version) throw err
+      }
+    }
+  }
+
+  private async loadOn(gen: Generation, name: string, version: number | string): Promise<LoadedModel> {
     const t0 = performance.now()
     const started = Date.now()
     let total = 0
     let handle: FerryModel
     try {
-      handle = await rt.load(name, version, (p) => {
+      handle = await gen.rt.load(name, version, (p) => {
         total = p.total
-        this.emit('progress', { name, ...p })
+        if (!gen.retired) this.emit('progress', { name, ...p })
       })
     } catch (err) {
-      const e = err as { code?: string; message?: string }
-      this.emit('loadError', { name, code: e.code ?? 'ERROR', message: e.message ?? String(err) })
+      const failure = { code: codeOf(err), message: (err as { message?: string }).message ?? String(err) }
+      if (!gen.retired) {
+        this.loadErrors.set(name, failure)
+        this.emit('loadError', { name, ...failure })
+      }
       throw err
     }
-    const loadEvent = [...this.events.items]
-      .reverse()
-      .find((e) => e.type === 'load' && e.model === name && e.version === handle.version && e.ts >= started)
+    if (gen.retired || !this.wanted.has(name)) {
+      // Replaced, or unloaded by the visitor while it loaded: nothing may keep this handle.
+      await handle.unload().catch(() => {})
+      throw gen.retired
+        ? coded('RUNTIME_CLOSED', 'the runtime was replaced while this model loaded')
+        : coded('MODEL_UNLOADED', `${name} was unloaded while it loaded`)
+    }
+    const event = gen.loads.get(`${name}@${handle.version}`)
     const loaded: LoadedModel = {
       name,
       version: handle.version,
@@ -151,39 +297,66 @@ export class App {
       fallback: handle.fallback,
       inputs: handle.inputs,
       outputs: handle.outputs,
-      source: handle.source ?? (loadEvent?.type === 'load' ? loadEvent.source : '…'),
+      source: handle.source ?? (event && event.ts >= started ? event.source : '…'),
       bytes: total,
       loadMs: performance.now() - t0,
       handle,
     }
-    const previous = this.models.get(name)
-    this.models.set(name, loaded)
-    if (previous && previous.version !== loaded.version) await previous.handle.unload().catch(() => {})
-    this.emit('models', undefined)
+    const previous = gen.models.get(name)
+    gen.models.set(name, loaded)
+    this.loadErrors.delete(name)
+    // The next runtime loads this exact version, not what an alias may point to by then.
+    if (this.wanted.get(name) === version) this.wanted.set(name, loaded.version)
+    if (previous) await previous.handle.unload().catch(() => {})
+    this.observe(gen, loaded.backend, loaded.fallback)
+    if (gen === this.live) this.emit('models', undefined)
     return loaded
   }
 
   /** Unloads a model: its session goes, its bytes stay in the device cache (and may now be evicted). */
   async unload(name: string): Promise<void> {
-    const m = this.models.get(name)
-    if (!m) return
-    this.models.delete(name)
+    this.wanted.delete(name)
+    this.loadErrors.delete(name)
+    const handles: FerryModel[] = []
+    for (const gen of [this.live, this.next]) {
+      const m = gen?.models.get(name)
+      if (!gen || !m) continue
+      gen.models.delete(name)
+      handles.push(m.handle)
+    }
     this.emit('models', undefined)
-    await m.handle.unload()
+    await Promise.all(handles.map((h) => h.unload().catch(() => {})))
   }
 
-  /** Runs a loaded model; the backend shown follows the model (it changes after a device loss). */
-  async run(name: string, inputs: Record<string, { data: Float32Array; dims: number[] }>) {
-    const m = this.models.get(name)
-    if (!m) throw new Error(`${name} is not loaded`)
-    const t0 = performance.now()
-    const out = await m.handle.run(inputs)
-    const wallMs = performance.now() - t0
-    if (m.handle.backend !== m.backend) {
-      m.backend = m.handle.backend
-      m.fallback = m.handle.fallback
-      this.emit('models', undefined)
+  /**
+   * Runs a loaded model; `onStart` hears the model each attempt runs on. A run on a runtime that a
+   * switch replaced settles with RUNTIME_CLOSED there and runs again on the runtime that replaced it.
+   */
+  async run(
+    name: string,
+    inputs: Record<string, { data: Float32Array; dims: number[] }>,
+    onStart?: (m: LoadedModel) => void,
+  ) {
+    for (;;) {
+      const gen = this.current()
+      const m = gen.models.get(name)
+      if (!m) throw coded('NOT_LOADED', `${name} is not loaded`)
+      onStart?.(m)
+      const t0 = performance.now()
+      try {
+        const out = await m.handle.run(inputs)
+        const wallMs = performance.now() - t0
+        if (m.handle.backend !== m.backend) {
+          // The backend shown follows the model (it changes after a device loss or a failed run).
+          m.backend = m.handle.backend
+          m.fallback = m.handle.fallback
+          if (gen === this.live) this.emit('models', undefined)
+        }
+        return { out, wallMs, model: m, timing: m.handle.timing }
+      } catch (err) {
+        // Each retry goes to a newer runtime: this ends once the switches do.
+        if (!gen.retired) throw err
+      }
     }
-    return { out, wallMs }
   }
 }

@@ -1,25 +1,17 @@
 // The one place the playground meets @ferry/runtime, imported by its package name as any user would.
-// It maps the backend choice to runtime options and exposes the runtime's events and telemetry state.
+// It maps the playground's settings to runtime options and exposes the runtime's events and state.
 import type { TelemetryEvent } from '@ferry/protocol'
-import { type CacheApi, createRuntime, type Model } from '@ferry/runtime'
+import {
+  type BackendName,
+  type CacheApi,
+  createRuntime,
+  type Model,
+  type TelemetryStats,
+} from '@ferry/runtime'
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm'
 export type FerryModel = Model & { source?: string }
-
-/** What the runtime says about its telemetry outbox, when it says anything (fields it lacks stay unset). */
-export interface TelemetryStatus {
-  sent?: number
-  queued?: number
-  dropped?: number
-}
-
-/** Reads `ferry.telemetry.stats()` / `.pending` where the runtime offers them; null otherwise. */
-function telemetryStatus(ferry: object): TelemetryStatus | null {
-  const t = (ferry as { telemetry?: { stats?: () => TelemetryStatus; pending?: number } }).telemetry
-  if (!t) return null
-  if (typeof t.stats === 'function') return t.stats()
-  return typeof t.pending === 'number' ? { queued: t.pending } : null
-}
+export type { TelemetryStats }
 
 export interface RuntimeHandle {
   load(
@@ -28,7 +20,10 @@ export interface RuntimeHandle {
     onProgress: (p: { phase: string; loaded: number; total: number }) => void,
   ): Promise<FerryModel>
   cache: CacheApi & { setPinned(name: string, version: number, pinned: boolean): Promise<void> }
-  telemetry(): TelemetryStatus | null
+  /** Events sent to the collector, waiting, and dropped (`ferry.telemetry.stats()`). */
+  telemetry(): TelemetryStats
+  /** Whether this browser has the WebGPU API at all (`ferry.capabilities.webgpuApi`). */
+  readonly webgpuApi: boolean
   close(): Promise<void>
 }
 
@@ -39,14 +34,30 @@ export interface RuntimeSettings {
   cacheBudget: number | null
 }
 
+/**
+ * The devices a choice asks for: WebGPU by name (a software adapter is then accepted) with WASM behind
+ * it, so a WebGPU that fails moves the models to WASM with the reason instead of failing their loads;
+ * WASM alone; or nothing, for the runtime's own order (Auto passes over software adapters).
+ */
+export function devicesFor(choice: BackendChoice): BackendName[] | undefined {
+  if (choice === 'webgpu') return ['webgpu', 'wasm']
+  if (choice === 'wasm') return ['wasm']
+  return undefined
+}
+
+/** Collector batches leave this often, so the telemetry panel shows them going out while one watches. */
+const TELEMETRY_FLUSH_MS = 3000
+
 /** Opens a runtime for these settings; `onEvent` sees every runtime event. */
 export function openRuntime(settings: RuntimeSettings, onEvent: (e: TelemetryEvent) => void): RuntimeHandle {
+  const backends = devicesFor(settings.backend)
   const ferry = createRuntime({
     registry: settings.registry,
     // ONNX Runtime Web's files are copied to `ort/` next to the page by the Vite build.
     wasmPaths: new URL('ort/', document.baseURI).href,
     onEvent,
-    ...(settings.backend === 'auto' ? {} : { backends: [settings.backend] }),
+    telemetry: { flushMs: TELEMETRY_FLUSH_MS },
+    ...(backends ? { backends } : {}),
     ...(settings.cacheBudget === null ? {} : { cache: { maxBytes: settings.cacheBudget } }),
   })
   const cache = ferry.cache
@@ -61,7 +72,8 @@ export function openRuntime(settings: RuntimeSettings, onEvent: (e: TelemetryEve
       clear: () => cache.clear(),
       setPinned: (name, version, pinned) => (pinned ? cache.pin(name, version) : cache.unpin(name, version)),
     },
-    telemetry: () => telemetryStatus(ferry),
+    telemetry: () => ferry.telemetry.stats(),
+    webgpuApi: ferry.capabilities.webgpuApi,
     close: () => ferry.close(),
   }
 }

@@ -43,6 +43,11 @@ export interface RegistryAppOptions {
    * Default: none, so a write from a page on another origin is refused (403) even with a valid token.
    */
   corsWriteOrigins?: readonly string[]
+  /**
+   * Answer blob GETs with a 302 to a short-lived URL from the store (S3: a presigned GET), so the bytes
+   * bypass the registry; `true` means URLs valid for 300 s. Stores without such URLs serve bytes as usual.
+   */
+  blobRedirect?: boolean | { expiresInSeconds: number }
 }
 
 /** Paths a cross-origin page may POST to (the telemetry collector's). */
@@ -62,6 +67,8 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<AppEnv> {
     createHash: options.createHash ?? nobleSha256,
     now: options.now ?? (() => new Date()),
     requireWrite: requireToken(options.tokens, 'this write call'),
+    blobRedirectSeconds:
+      options.blobRedirect === true ? 300 : options.blobRedirect ? options.blobRedirect.expiresInSeconds : 0,
   }
 
   const app = new Hono<AppEnv>()

@@ -19,6 +19,7 @@ export {
 export type { BlobCheck } from './cache/digest.js'
 export type { CacheDriver } from './cache/driver.js'
 export { createEngine } from './engine/engine.js'
+export { byCallRate, type PoolEntry } from './engine/pool.js'
 export type {
   CacheApi,
   EngineApi,

@@ -11,6 +11,8 @@ import { createRuntimeWith, type RuntimeHost } from '../src/api/runtime.js'
 import type { Ferry } from '../src/api/types.js'
 import { ortWeb } from '../src/backends/ort-web/backend.js'
 import type { Backend } from '../src/backends/types.js'
+import { quotaError } from '../src/cache/driver.js'
+import { createCache, createMemoryDriver, type ModelCache } from '../src/cache/index.js'
 import { createEngine } from '../src/engine/engine.js'
 import { FerryError, hasErrorCode, type TelemetryEvent } from '../src/index.js'
 import { browserEngineOptions } from '../src/platform/browser-engine.js'
@@ -39,6 +41,8 @@ function overChannel(
   reg: ReturnType<typeof createTestRegistry>,
   events: TelemetryEvent[],
   wrap: (b: Backend) => Backend = (b) => b,
+  /** The worker's bytes cache, given the worker's event sink (default: IndexedDB). */
+  cache?: (emit: (events: TelemetryEvent[]) => void) => ModelCache,
 ) {
   let started = 0
   let kill = () => {}
@@ -63,6 +67,7 @@ function overChannel(
                   emit: parts.emit,
                   fetch: reg.fetch,
                   cacheOptions: { name: `w${started}` },
+                  ...(cache ? { cache: cache(parts.emit) } : {}),
                 },
                 [wrap(ortWeb({ load: loadOrt, devices: ['wasm'] }))],
               ),
@@ -136,6 +141,39 @@ describe('worker protocol over a MessageChannel', () => {
     expect(
       hasErrorCode(await model.run({ x: new Float32Array(8) }).catch((e: unknown) => e), 'MODEL_UNLOADED'),
     ).toBe(true)
+  })
+
+  it("a load's background store reports quota before cache.list() resolves, with the event timer pending", async () => {
+    // e2e "a simulated quota error…": the quota event is emitted in the worker after the run answered,
+    // while the flush timer armed by that run's inference event is pending. It must ride on list()'s
+    // answer. (Before the engine seam, events had a channel of their own: list() could resolve first.)
+    const reg = await publishMlp()
+    const events: TelemetryEvent[] = []
+    let fill = () => {}
+    const full = new Promise<void>((resolve) => {
+      fill = resolve
+    })
+    const { ferry } = overChannel(reg, events, undefined, (emit) => {
+      const driver = createMemoryDriver()
+      return createCache(
+        {
+          ...driver,
+          async writeBlob() {
+            await full
+            throw quotaError()
+          },
+        },
+        { onEvent: (e) => emit([e]) },
+      )
+    })
+    const model = await ferry.load('mlp')
+    await model.run({ x: new Float32Array(8) })
+    fill()
+    const list = await ferry.cache.list()
+    expect(list).toEqual([])
+    expect(events.filter((e) => e.type === 'cache' && e.action === 'quota').map((e) => e.model)).toEqual([
+      'mlp',
+    ])
   })
 
   it('a worker that dies fails its calls with WORKER_CRASHED; the next call starts a new one and reloads', async () => {

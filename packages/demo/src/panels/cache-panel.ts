@@ -1,6 +1,7 @@
 // What is stored on this device: each cached version with its size, pin and delete buttons, the bytes
 // used against the budget and the browser's quota, and evictions as they happen.
 import type { TelemetryEvent } from '@ferry/protocol'
+import type { CacheEntry } from '@ferry/runtime'
 import type { App } from '../app.js'
 import { formatBytes, h, render } from '../ui/dom.js'
 
@@ -8,6 +9,12 @@ import { formatBytes, h, render } from '../ui/dom.js'
 export function mountCachePanel(root: HTMLElement, app: App): void {
   const usage = h('progress', { id: 'cache-usage', max: 1, value: 0, 'aria-label': 'Cache used of budget' })
   const usageText = h('p', { class: 'small', id: 'cache-usage-text' })
+  const over = h('p', { class: 'small warn', id: 'cache-over', hidden: true })
+  const policy = h(
+    'p',
+    { class: 'muted small', id: 'cache-policy' },
+    'When a new version needs room, the least recently used versions go first. Pinned versions and versions being loaded are never evicted; models in memory keep running even when their bytes go. A version bigger than the room left runs uncached (a quota event).',
+  )
   const table = h('table', { id: 'cache-table', class: 'small' })
   const log = h('ul', { id: 'cache-log', class: 'log small', 'aria-live': 'polite' })
   const clearBtn = h(
@@ -29,7 +36,10 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
     {
       id: 'cache-budget',
       'aria-label': 'Cache budget',
-      onchange: () => void app.setCacheBudget(budget.value ? Number(budget.value) : null),
+      onchange: () =>
+        void app.setCacheBudget(budget.value ? Number(budget.value) : null).catch((err: Error) => {
+          usageText.textContent = `Failed: ${err.message}`
+        }),
     },
     h('option', { value: '' }, 'runtime default'),
     [2, 8, 64, 512].map((n) => h('option', { value: n * MB }, `${n} MB`)),
@@ -40,6 +50,8 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
     h('div', { class: 'row small' }, h('label', { for: 'cache-budget' }, 'Budget'), budget),
     usage,
     usageText,
+    over,
+    policy,
     table,
     h('div', { class: 'row' }, refreshBtn, clearBtn),
     h('h3', {}, 'Cache events'),
@@ -102,6 +114,7 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
           ? ` · browser quota ${formatBytes(est.quota)} (${formatBytes(est.usage)} used by this site)`
           : ''
       }`
+      explainOver(est.used, est.budget, entries)
     }
     const head = h(
       'tr',
@@ -170,6 +183,23 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
         ? rows
         : h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'Nothing cached on this device yet.')),
     )
+  }
+
+  /** Says why the cache can hold more than its budget, and what goes when. */
+  function explainOver(used: number, budget: number, entries: CacheEntry[]): void {
+    over.hidden = used <= budget
+    if (over.hidden) return
+    const kept = (pred: (e: CacheEntry) => boolean) =>
+      entries.filter(pred).map((e) => `${e.name} v${e.version}`)
+    const pinned = kept((e) => e.pinned)
+    const inMemory = kept((e) => e.inMemory && !e.pinned)
+    over.textContent = [
+      `${formatBytes(used - budget)} over the budget: the cache evicts only when it stores a new version (a smaller budget applies from the next store).`,
+      pinned.length ? ` Pinned, never evicted: ${pinned.join(', ')}.` : '',
+      inMemory.length
+        ? ` In memory (${inMemory.join(', ')}): these keep running from memory even if their bytes are evicted.`
+        : '',
+    ].join('')
   }
 
   function note(text: string, cls: string, ts = Date.now()): void {

@@ -46,7 +46,12 @@ export function mountDigitsPanel(root: HTMLElement, app: App): void {
   )
   const loadBtn = h(
     'button',
-    { id: 'digits-load', type: 'button', class: 'primary', onclick: () => void app.load(MODEL, 'stable') },
+    {
+      id: 'digits-load',
+      type: 'button',
+      class: 'primary',
+      onclick: () => void app.load(MODEL, 'stable').catch(() => {}),
+    },
     'Load digits',
   )
   const big = h('div', { id: 'digit-prediction', class: 'big-digit', 'aria-live': 'polite' }, '–')

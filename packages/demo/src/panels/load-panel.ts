@@ -1,6 +1,7 @@
 // Backend choice (auto / WebGPU / WASM), the byte progress of the current load with its source
 // (network or device cache), and the models loaded, each with the backend that really runs it.
 import type { App } from '../app.js'
+import { describeGpu, type GpuStatus } from '../lib/webgpu-status.js'
 import type { BackendChoice } from '../runtime.js'
 import { formatBytes, formatMs, h, render } from '../ui/dom.js'
 
@@ -31,7 +32,7 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
       ),
     ),
   )
-  const gpuNote = h('p', { class: 'muted small' })
+  const gpuNote = h('p', { id: 'gpu-note', class: 'muted small' })
   const bar = h('progress', { id: 'load-progress', max: 1, value: 0, 'aria-label': 'Download progress' })
   const barText = h(
     'p',
@@ -41,19 +42,25 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
   const loaded = h('ul', { id: 'loaded-models', class: 'loaded' })
   render(root, radios, gpuNote, bar, barText, h('h3', {}, 'Loaded models'), loaded)
 
-  gpuNote.textContent =
-    'gpu' in navigator
-      ? 'This browser has the WebGPU API; Ferry still checks that an adapter and device really work.'
-      : 'This browser has no WebGPU API: Auto falls back to WASM.'
+  const showGpu = (s: GpuStatus) => {
+    gpuNote.textContent = describeGpu(s)
+    gpuNote.dataset.gpu = s.kind
+  }
+  showGpu(app.gpu)
+  app.on('gpu', showGpu)
 
   async function switchTo(choice: BackendChoice): Promise<void> {
-    barText.textContent = `Switching to ${choice}…`
+    const n = app.wanted.size
+    barText.className = 'small'
+    barText.textContent = `Switching to ${choice}${n ? `: loading ${n} model${n === 1 ? '' : 's'} on it…` : '…'}`
     try {
       await app.setBackend(choice)
-      barText.textContent = `Backend choice: ${choice}.`
     } catch (err) {
       barText.textContent = `Switching failed: ${(err as Error).message}`
+      return
     }
+    // Several quick switches settle together: say what the page ended up with.
+    if (!app.busy) barText.textContent = `Backend choice: ${app.backend}.`
   }
 
   app.on('progress', (p) => {
@@ -64,19 +71,26 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
   app.on('loadError', (e) => {
     barText.textContent = `${e.name}: ${e.code} — ${e.message}`
     barText.className = 'small error'
+    drawModels()
   })
 
   app.on('models', () => {
     barText.className = 'small'
-    const models = [...app.models.values()]
-    const last = models.at(-1)
+    const last = [...app.models.values()].at(-1)
     if (last)
       barText.textContent = `${last.name} v${last.version} ready: ${formatBytes(last.bytes)} from ${
         last.source === 'network' ? 'the network' : last.source === 'cache' ? 'the device cache' : last.source
       } in ${formatMs(last.loadMs)}.`
+    drawModels()
+  })
+
+  function drawModels(): void {
+    const models = [...app.models.values()]
+    // Models asked for but not on this runtime (yet): loading, or why their last load failed.
+    const missing = [...app.wanted].filter(([name]) => !app.models.has(name))
     render(
       loaded,
-      models.length === 0
+      models.length === 0 && missing.length === 0
         ? h('li', { class: 'muted' }, 'None yet: pick a model and press Load.')
         : models.map((m) =>
             h(
@@ -104,6 +118,33 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
                 ),
             ),
           ),
+      missing.map(([name, version]) => {
+        const err = app.loadErrors.get(name)
+        return h(
+          'li',
+          { 'data-wanted': name },
+          h('strong', {}, `${name} ${typeof version === 'number' ? `v${version}` : version}`),
+          err
+            ? [
+                h('span', { class: 'small error' }, ` not loaded: ${err.code} — ${err.message} `),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'link',
+                    onclick: () => void app.load(name, version).catch(() => {}),
+                  },
+                  'Retry',
+                ),
+                h(
+                  'button',
+                  { type: 'button', class: 'link', onclick: () => void app.unload(name) },
+                  'Forget',
+                ),
+              ]
+            : h('span', { class: 'muted small' }, ' loading…'),
+        )
+      }),
     )
-  })
+  }
 }

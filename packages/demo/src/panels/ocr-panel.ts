@@ -2,7 +2,7 @@
 // text (rendered to an image here) or pick an image file, and see the boxes the model finds.
 import type { App } from '../app.js'
 import { type Box, boxesFromMap, detSize, toDetInput } from '../lib/ocr-det.js'
-import { formatMs, h, render } from '../ui/dom.js'
+import { formatElapsed, formatMs, h, render } from '../ui/dom.js'
 
 /** The registry name the playground uses for the detector. */
 export const OCR_MODEL = 'ocr-det'
@@ -49,7 +49,7 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
   )
   const loadBtn = h(
     'button',
-    { id: 'ocr-load', type: 'button', onclick: () => void app.load(OCR_MODEL, 'latest') },
+    { id: 'ocr-load', type: 'button', onclick: () => void app.load(OCR_MODEL, 'latest').catch(() => {}) },
     'Load text detector',
   )
   const info = h('p', { id: 'ocr-status', class: 'muted small', role: 'status', 'aria-live': 'polite' })
@@ -95,6 +95,15 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
   }
 
   async function detect(): Promise<void> {
+    run.disabled = true
+    try {
+      await detectOnce()
+    } finally {
+      run.disabled = false
+    }
+  }
+
+  async function detectOnce(): Promise<void> {
     if (!app.models.has(OCR_MODEL)) {
       info.textContent = 'Loading the text detector first…'
       await app.load(OCR_MODEL, 'latest').catch(() => {})
@@ -114,10 +123,21 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
     const m = app.models.get(OCR_MODEL)!
     const input = m.inputs[0]?.name ?? 'x'
     const output = m.outputs[0]?.name ?? ''
-    info.textContent = 'Running…'
-    run.disabled = true
+    // A long run (a software WebGPU adapter takes many seconds) shows its time and backend as it goes.
+    const t0 = performance.now()
+    let on = m
+    const tick = () => {
+      info.textContent = `Running ${on.name} v${on.version} on ${on.backend}… ${formatElapsed(performance.now() - t0)}`
+    }
+    tick()
+    const ticker = setInterval(tick, 100)
     try {
-      const { out, wallMs } = await app.run(OCR_MODEL, { [input]: { data: x, dims: [1, 3, size.h, size.w] } })
+      const inputs = { [input]: { data: x, dims: [1, 3, size.h, size.w] } }
+      const { out, wallMs, model, timing } = await app.run(OCR_MODEL, inputs, (attempt) => {
+        on = attempt
+        tick()
+      })
+      clearInterval(ticker)
       const map = (out[output] ?? Object.values(out)[0])!
       const [mh, mw] = map.dims.slice(-2) as [number, number]
       const sx = W / mw
@@ -131,11 +151,11 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
       }))
       drawBoxes()
       canvas.dataset.boxes = String(boxes.length)
-      info.textContent = `${boxes.length} text regions found by ${m.name} v${m.version} on ${m.backend} in ${formatMs(wallMs)}.`
+      const compute = timing ? ` (compute ${formatMs(timing.computeMs)})` : ''
+      info.textContent = `${boxes.length} text regions found by ${model.name} v${model.version} on ${model.backend} in ${formatMs(wallMs)}${compute}.`
     } catch (err) {
+      clearInterval(ticker)
       info.textContent = `Run failed: ${(err as { code?: string }).code ?? ''} ${(err as Error).message}`
-    } finally {
-      run.disabled = false
     }
   }
 

@@ -1,4 +1,5 @@
-// Telemetry as the runtime reports it: events sent and queued for the collector, and the event stream.
+// Telemetry as the runtime reports it: events sent, queued and dropped (`ferry.telemetry.stats()`), the
+// batches posted to the collector, and the event stream.
 import type { TelemetryEvent } from '@ferry/protocol'
 import type { App } from '../app.js'
 import { formatMs, h, render } from '../ui/dom.js'
@@ -28,7 +29,7 @@ export function mountTelemetryPanel(root: HTMLElement, app: App): void {
     h(
       'p',
       { class: 'muted small' },
-      `The runtime batches these events and posts them to ${endpoint}; offline, they wait on the device.`,
+      `The runtime batches these events and posts them to ${endpoint} every few seconds; offline, they wait on the device. Sent, queued and dropped are the runtime's own counts (ferry.telemetry.stats()).`,
     ),
     counters,
     h('h3', {}, 'Event stream'),
@@ -52,19 +53,20 @@ export function mountTelemetryPanel(root: HTMLElement, app: App): void {
   }
 
   function drawCounters(): void {
-    const s = app.runtime().telemetry()
-    const items: [string, string | number | undefined][] = [
-      ['events', seen],
-      ['batches posted', `${posts}${lastStatus ? ` (${lastStatus})` : ''}`],
-      ['sent', s?.sent],
-      ['queued', s?.queued],
-      ['dropped', s?.dropped],
+    // The runtime's own counts (`ferry.telemetry.stats()`), over every runtime this page opened.
+    const s = app.telemetry()
+    const items: [string, string | number, string][] = [
+      ['events', seen, 'events the runtime reported to this page'],
+      ['sent', s.sent, 'events the collector accepted'],
+      ['queued', s.queued, 'events waiting to be sent (kept on the device while offline)'],
+      ['dropped', s.dropped, 'events given up: refused by the collector, or past the offline limit'],
+      ['batches posted', `${posts}${lastStatus ? ` (${lastStatus})` : ''}`, 'requests seen by the browser'],
     ]
     render(
       counters,
-      items
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => h('div', { 'data-counter': k }, h('dt', {}, k), h('dd', {}, String(v)))),
+      items.map(([k, v, title]) =>
+        h('div', { 'data-counter': k, title }, h('dt', {}, k), h('dd', {}, String(v))),
+      ),
     )
   }
 

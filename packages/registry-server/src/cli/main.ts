@@ -27,6 +27,16 @@ const collectList = (value: string, previous: string[] = []) => [
     .filter(Boolean),
 ]
 
+const s3EndpointOption = () =>
+  new Option('--s3-endpoint <url>', 'S3 endpoint of a self-hosted store (path-style; default: AWS S3)').env(
+    'AWS_ENDPOINT_URL_S3',
+  )
+
+const S3_HELP = `
+S3 stores (s3://bucket/prefix) take the AWS variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_REGION (default us-east-1), AWS_ENDPOINT_URL_S3 (or --s3-endpoint) for a
+self-hosted store such as Ceph RGW or MinIO, reached path-style. Tested on Ceph RGW 16.2.`
+
 function clientOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -61,10 +71,19 @@ export function buildProgram(io: CliIO): Command {
 
   program
     .command('serve')
-    .description('run a registry with a local fs store')
+    .description('run a registry on a store: a local folder (fs, the default) or an S3 bucket')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--store <dir>', 'store folder', '.ferry/store')
+    .option(
+      '--store <dir|s3://bucket/prefix>',
+      'store: a folder, or an S3 bucket (and key prefix) that several instances may share',
+      '.ferry/store',
+    )
+    .addOption(s3EndpointOption())
+    .option(
+      '--blob-redirect',
+      'S3 store: answer blob GETs with a 302 to a presigned URL valid 300 s (bytes bypass the registry)',
+    )
     .option(
       '--token-file <file>',
       'tokens allowed to write, one per line (also $FERRY_TOKEN_FILE, or $FERRY_TOKEN comma-separated)',
@@ -89,9 +108,27 @@ export function buildProgram(io: CliIO): Command {
     )
     .option('--seed', 'publish the bundled pretrained models into the store first')
     .option('--playground <dir>', 'also serve this folder (a built playground) at /')
+    .addHelpText('after', S3_HELP)
     .action(async (flags) => {
       const { serveCommand } = await import('./serve.js')
       await serveCommand(flags, io)
+    })
+
+  program
+    .command('store')
+    .description('work on a store directly (no server)')
+    .command('copy')
+    .description(
+      'copy a store (blobs verified by digest, versions, deletions, aliases); idempotent: run it again to resume',
+    )
+    .requiredOption('--from <dir|s3://bucket/prefix>', 'the store to read')
+    .requiredOption('--to <dir|s3://bucket/prefix>', 'the store to fill')
+    .addOption(s3EndpointOption())
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', S3_HELP)
+    .action(async (flags) => {
+      const { storeCopyCommand } = await import('./store-copy.js')
+      await storeCopyCommand(flags, io)
     })
 
   clientOptions(

@@ -1,4 +1,4 @@
-/** `ferry serve`: runs the registry on an fs store until SIGINT/SIGTERM (Node only). */
+/** `ferry serve`: runs the registry on an fs or S3 store until SIGINT/SIGTERM (Node only). */
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { serve } from '../adapter/node/index.js'
@@ -6,6 +6,7 @@ import { parseOrigins } from '../middleware/origin.js'
 import { seedStore } from '../seed/store.js'
 import type { CliIO } from './commands.js'
 import { UsageError } from './exit-codes.js'
+import { openStore } from './stores.js'
 import { tokensFrom } from './token.js'
 
 export interface ServeFlags {
@@ -20,6 +21,8 @@ export interface ServeFlags {
   corsWriteOrigin?: string[]
   idleTimeout?: string
   maxConnections?: string
+  s3Endpoint?: string
+  blobRedirect?: boolean
 }
 
 /** Parses a TCP port (0 = any free port). */
@@ -49,7 +52,14 @@ function corsOrigins(list: string[]): string[] {
 /** Serves until the process gets SIGINT/SIGTERM or `signal` aborts. */
 export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortSignal): Promise<void> {
   const port = portArg(flags.port)
-  const storeDir = resolve(flags.store)
+  const { store, label, kind } = openStore(flags.store, io, flags.s3Endpoint)
+  if (flags.blobRedirect && !store.blobUrl) {
+    throw new UsageError(
+      '--blob-redirect needs a store that can hand out URLs: use --store s3://bucket/prefix',
+    )
+  }
+  // Fail now, with the store's own words, rather than on the first request.
+  await store.listModels()
   let tokens = tokensFrom(flags, io)
   if (tokens.length === 0) {
     const generated = randomBytes(18).toString('base64url')
@@ -58,12 +68,13 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
       `No FERRY_TOKEN, --token-file or --token given; this run accepts writes with: FERRY_TOKEN=${generated}\n`,
     )
   }
-  if (flags.seed) await seedStore(storeDir, { log: (line) => io.stderr.write(`seed: ${line}\n`) })
+  if (flags.seed) await seedStore(store, { log: (line) => io.stderr.write(`seed: ${line}\n`) })
   const registry = await serve({
     port,
     hostname: flags.host,
-    storeDir,
+    store,
     tokens,
+    ...(flags.blobRedirect ? { blobRedirect: true } : {}),
     readAuth: Boolean(flags.readToken),
     corsWriteOrigins: corsOrigins(flags.corsWriteOrigin ?? []),
     ...(flags.idleTimeout === undefined
@@ -84,7 +95,9 @@ export async function serveCommand(flags: ServeFlags, io: CliIO, signal?: AbortS
   const shown = local ? `http://localhost:${registry.port}` : registry.url
   io.stdout.write(`Registry: ${shown}/v1\n`)
   if (flags.playground !== undefined) io.stdout.write(`Playground: ${shown}/\n`)
-  io.stderr.write(`store: ${storeDir}\n`)
+  io.stderr.write(
+    `store: ${label}${kind === 's3' && flags.blobRedirect ? ' (blob GETs redirect to it)' : ''}\n`,
+  )
 
   await new Promise<void>((done) => {
     const stop = () => {

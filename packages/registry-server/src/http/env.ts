@@ -21,4 +21,6 @@ export interface RouteDeps {
   now: () => Date
   /** Middleware that lets only holders of a write token through. */
   requireWrite: MiddlewareHandler<AppEnv>
+  /** When > 0, blob GETs redirect to a store URL valid this long (where the store has them). */
+  blobRedirectSeconds: number
 }

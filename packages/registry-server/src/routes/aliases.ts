@@ -37,6 +37,7 @@ export function aliasRoutes({ store, limits, requireWrite, createHash }: RouteDe
       throw new FerryError('INVALID_VERSION', 'body must be {"version": <positive integer>}')
     const version = versionParam(raw)
     await requireManifest(store, name, version)
+    // Checked again atomically with version deletes: a version deleted since answers 404.
     await store.setAlias(name, alias, version)
     return c.json({ name, alias, version })
   })

@@ -73,6 +73,11 @@ export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> 
       res.headers.set('Content-Range', `bytes */${info.size}`)
       return res
     }
+    if (deps.blobRedirectSeconds > 0 && store.blobUrl && c.req.method === 'GET') {
+      // The client's Range (and the digest check it does on the bytes) carry over to the store's URL.
+      const url = await store.blobUrl(digest, deps.blobRedirectSeconds)
+      return c.body(null, 302, { Location: url, 'Cache-Control': 'no-store', ETag: etag })
+    }
     const range = parsed.kind === 'range' ? parsed.range : undefined
     const status = range ? 206 : 200
     const length = range ? range.end - range.start + 1 : info.size
@@ -89,8 +94,10 @@ export function blobRoutes(deps: RouteDeps, bytesServed: Counter): Hono<AppEnv> 
     const expectedDigest = expected === undefined ? undefined : digestParam(expected)
     checkContentLength(c.req.raw, limits.maxBlobBytes)
     const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() })
+    const declared = Number(c.req.header('content-length') ?? Number.NaN)
     const result = await ingestBlob(store, body, {
       maxBytes: limits.maxBlobBytes,
+      ...(Number.isSafeInteger(declared) && declared >= 0 ? { expectedSize: declared } : {}),
       createHash,
       signal: c.get('deadline'),
       ...(expectedDigest === undefined ? {} : { expectedDigest }),

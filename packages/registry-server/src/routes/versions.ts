@@ -32,14 +32,7 @@ export function versionRoutes(deps: RouteDeps): Hono<AppEnv> {
     const name = nameParam(c.req.param('name'))
     const version = versionParam(c.req.param('version'))
     await requireManifest(store, name, version)
-    const pointing = Object.entries(await store.getAliases(name)).filter(([, v]) => v === version)
-    if (pointing.length > 0) {
-      const list = pointing.map(([a]) => a).join(', ')
-      throw new FerryError(
-        'ALIAS_IN_USE',
-        `version ${version} of "${name}" is the target of alias ${list}; move or delete it first`,
-      )
-    }
+    // One compare-and-swap with alias changes: ALIAS_IN_USE while an alias points at it.
     if (!(await store.deleteManifest(name, version))) {
       throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
     }

@@ -9,6 +9,8 @@ export interface IngestOptions {
   maxBytes: number
   /** When set, the computed digest must match it (else 422 DIGEST_MISMATCH). */
   expectedDigest?: string
+  /** The size the sender announced (Content-Length); a store may stream to its backend with it. */
+  expectedSize?: number
   createHash?: HashFactory
   signal?: AbortSignal
 }
@@ -34,7 +36,10 @@ export async function ingestBlob(
       controller.enqueue(chunk)
     },
   })
-  const upload = await store.beginBlobUpload()
+  const upload = await store.beginBlobUpload({
+    ...(opts.expectedDigest === undefined ? {} : { digest: opts.expectedDigest }),
+    ...(opts.expectedSize === undefined ? {} : { size: opts.expectedSize }),
+  })
   let stored = false
   try {
     try {

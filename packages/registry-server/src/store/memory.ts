@@ -1,11 +1,22 @@
 /** An in-memory BlobStore: for tests and throwaway registries. Same semantics as the fs driver. */
-import type { Manifest } from '@ferry/protocol'
+import { FerryError, type Manifest } from '@ferry/protocol'
+import {
+  type DocStorage,
+  deleteAliasChange,
+  deleteVersionChange,
+  emptyDoc,
+  type ModelDoc,
+  setAliasChange,
+  updateModelDoc,
+} from './model-doc.js'
 import type { BlobInfo, BlobStore, BlobUpload, ByteRange, VersionSlot } from './types.js'
 
 interface ModelRecord {
-  /** version → manifest JSON, or null for a deleted version. */
-  versions: Map<number, string | null>
-  aliases: Map<string, number>
+  /** version → manifest JSON (deleted ones too: the document says which are deleted). */
+  versions: Map<number, string>
+  doc: ModelDoc
+  /** Bumped on every document write: the compare-and-swap tag. */
+  generation: number
 }
 
 /** Chunk size used when streaming a stored blob back. */
@@ -19,11 +30,28 @@ export function createMemoryStore(): BlobStore {
   const model = (name: string): ModelRecord => {
     let m = models.get(name)
     if (!m) {
-      m = { versions: new Map(), aliases: new Map() }
+      m = { versions: new Map(), doc: emptyDoc(), generation: 0 }
       models.set(name, m)
     }
     return m
   }
+
+  // Reading and writing happen in one synchronous step each, so a stale generation means another change won.
+  const docs: DocStorage<number> = {
+    read: async (name) => {
+      const m = models.get(name)
+      return m ? { doc: structuredClone(m.doc), tag: m.generation } : { doc: emptyDoc(), tag: null }
+    },
+    write: async (name, doc, tag) => {
+      const m = model(name)
+      if ((tag ?? 0) !== m.generation) return false
+      m.doc = doc
+      m.generation++
+      return true
+    },
+  }
+  const isDeleted = (name: string, version: number) =>
+    models.get(name)?.doc.deleted.includes(version) ?? false
 
   return {
     async statBlob(digest): Promise<BlobInfo | null> {
@@ -45,6 +73,14 @@ export function createMemoryStore(): BlobStore {
           pos = next
         },
       })
+    },
+
+    async *listBlobs() {
+      for (const [digest, b] of blobs) yield { digest, size: b.byteLength }
+    },
+
+    async sweepStaging() {
+      return 0
     },
 
     async beginBlobUpload(): Promise<BlobUpload> {
@@ -82,14 +118,15 @@ export function createMemoryStore(): BlobStore {
     async listVersions(name): Promise<VersionSlot[]> {
       const m = models.get(name)
       if (!m) return []
-      return [...m.versions.entries()]
-        .map(([version, json]) => ({ version, deleted: json === null }))
+      return [...m.versions.keys()]
+        .map((version) => ({ version, deleted: isDeleted(name, version) }))
         .sort((a, b) => a.version - b.version)
     },
 
-    async getManifest(name, version) {
+    async getManifest(name, version, opts) {
       const json = models.get(name)?.versions.get(version)
-      return json ? (JSON.parse(json) as Manifest) : null
+      if (json === undefined || (isDeleted(name, version) && !opts?.includeDeleted)) return null
+      return JSON.parse(json) as Manifest
     },
 
     async createManifest(manifest) {
@@ -100,22 +137,24 @@ export function createMemoryStore(): BlobStore {
     },
 
     async deleteManifest(name, version) {
-      const m = models.get(name)
-      if (!m?.versions.get(version)) return false
-      m.versions.set(version, null)
-      return true
+      if (!models.get(name)?.versions.has(version)) return false
+      return updateModelDoc(docs, name, deleteVersionChange(name, version))
     },
 
     async getAliases(name) {
-      return Object.fromEntries(models.get(name)?.aliases ?? [])
+      return { ...models.get(name)?.doc.aliases }
     },
 
     async setAlias(name, alias, version) {
-      model(name).aliases.set(alias, version)
+      if (!models.get(name)?.versions.has(version)) {
+        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
+      }
+      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
     },
 
     async deleteAlias(name, alias) {
-      return models.get(name)?.aliases.delete(alias) ?? false
+      if (!models.has(name)) return false
+      return updateModelDoc(docs, name, deleteAliasChange(alias))
     },
   }
 }

@@ -1,10 +1,10 @@
-/** The one test suite every BlobStore driver must pass (memory, fs, and later S3). */
+/** The one test suite every BlobStore driver must pass (memory, fs and S3). */
 import { FerryError, type Manifest, type ManifestDraft } from '@ferry/protocol'
 import { describe, expect, it } from 'vitest'
 import { nobleSha256 } from './hash.js'
 import { ingestBlob } from './ingest.js'
 import { liveVersions, publishVersion, resolveAlias } from './registry.js'
-import type { BlobStore } from './types.js'
+import type { BlobStore, StoredBlob } from './types.js'
 
 const enc = new TextEncoder()
 
@@ -200,6 +200,9 @@ export function runStoreSuite(driver: string, factory: () => Promise<BlobStore> 
     it('sets, replaces and deletes aliases', async () => {
       const store = await factory()
       expect(await store.getAliases('a')).toEqual({})
+      expect(await store.deleteAlias('a', 'beta')).toBe(false)
+      const { digest, size } = await ingestBlob(store, streamOf(bytes(10)), { maxBytes: MAX })
+      for (let i = 0; i < 10; i++) await publishVersion(store, 'a', draftFor(digest, size))
       await store.setAlias('a', 'stable', 1)
       await store.setAlias('a', 'beta', 2)
       await store.setAlias('a', 'stable', 3)
@@ -211,6 +214,47 @@ export function runStoreSuite(driver: string, factory: () => Promise<BlobStore> 
       const v = (await store.getAliases('a')).stable
       expect(v).toBeGreaterThanOrEqual(1)
       expect(v).toBeLessThanOrEqual(10)
+    })
+
+    it('changes aliases and deletes versions atomically with each other', async () => {
+      const store = await factory()
+      const { digest, size } = await ingestBlob(store, streamOf(bytes(10)), { maxBytes: MAX })
+      const m1 = await publishVersion(store, 'c', draftFor(digest, size))
+      await publishVersion(store, 'c', draftFor(digest, size))
+      await expect(store.setAlias('c', 'stable', 3)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+      await expect(store.setAlias('nope', 'stable', 1)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+      await store.setAlias('c', 'stable', 1)
+      await store.setAlias('c', 'beta', 1)
+      const inUse = await store.deleteManifest('c', 1).catch((e) => e)
+      expect(inUse).toMatchObject({ code: 'ALIAS_IN_USE' })
+      expect(inUse.message).toContain('beta, stable')
+      expect(await liveVersions(store, 'c')).toEqual([1, 2])
+      expect(await store.deleteManifest('c', 2)).toBe(true)
+      await expect(store.setAlias('c', 'stable', 2)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+      expect(await store.getAliases('c')).toEqual({ beta: 1, stable: 1 })
+      expect(await store.getManifest('c', 2)).toBeNull()
+      expect((await store.getManifest('c', 2, { includeDeleted: true }))?.version).toBe(2)
+      expect(await store.getManifest('c', 1, { includeDeleted: true })).toEqual(m1)
+      await store.deleteAlias('c', 'stable')
+      await store.deleteAlias('c', 'beta')
+      expect(await store.deleteManifest('c', 1)).toBe(true)
+      expect(await store.listVersions('c')).toEqual([
+        { version: 1, deleted: true },
+        { version: 2, deleted: true },
+      ])
+    })
+
+    it('lists its blobs', async () => {
+      const store = await factory()
+      const a = await ingestBlob(store, streamOf(bytes(10, 1)), { maxBytes: MAX })
+      const b = await ingestBlob(store, streamOf(bytes(20, 2)), { maxBytes: MAX })
+      const listed: StoredBlob[] = []
+      for await (const blob of store.listBlobs()) listed.push(blob)
+      listed.sort((x, y) => x.size - y.size)
+      expect(listed).toEqual([
+        { digest: a.digest, size: 10 },
+        { digest: b.digest, size: 20 },
+      ])
     })
   })
 }

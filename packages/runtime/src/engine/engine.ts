@@ -40,7 +40,7 @@ export function createEngine(options: EngineOptions): EngineApi {
     emit,
     digest: options.digest,
   }
-  const pool = new SessionPool(options.sessions, () => models.values())
+  const pool = new SessionPool(options.sessions, () => models.values(), options.rankSessions)
   let nextHandle = 1
   let closed = false
 

@@ -5,6 +5,7 @@ import type { Backend } from '../backends/types.js'
 import type { BlobCheck } from '../cache/digest.js'
 import type { CacheEntry, CacheEstimate, ModelCache } from '../cache/types.js'
 import type { Inputs, Outputs } from '../tensors/tensor.js'
+import type { PoolEntry } from './pool.js'
 
 export type LoadPhase = 'resolving' | 'downloading' | 'verifying' | 'compiling' | 'ready'
 
@@ -54,6 +55,11 @@ export interface EngineDeps {
   digest?: (size: number) => BlobCheck | null
   /** Where engine events go, as they happen. */
   emit?: (events: TelemetryEvent[]) => void
+  /**
+   * How the session pool ranks idle sessions for release, lowest first (default: by recent call rate,
+   * then least recently used). Plain LRU is `(a, b) => a.lastUsed - b.lastUsed`.
+   */
+  rankSessions?: (a: PoolEntry, b: PoolEntry) => number
 }
 
 export type EngineOptions = EngineConfig & EngineDeps

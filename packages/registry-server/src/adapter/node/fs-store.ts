@@ -2,23 +2,12 @@
  * The fs BlobStore driver (the embedded default): a folder holding
  *   blobs/sha256/<hex>                       content-addressed bytes
  *   models/<name>/versions/<n>.json          manifests (created once, never rewritten)
- *   models/<name>/versions/<n>.deleted       tombstone: version deleted, number never reused
- *   models/<name>/aliases/<alias>.json       {"version": n}
+ *   models/<name>/state/<generation>.json    aliases and deleted versions (fs-model-doc.ts)
  *   tmp/                                     staging; renamed or linked into place
+ * Manifests, model documents and blobs are fsynced, and so is their directory once they are in place.
  */
 import { randomUUID } from 'node:crypto'
-import {
-  type FileHandle,
-  link,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises'
+import { type FileHandle, link, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   digestHex,
@@ -28,8 +17,16 @@ import {
   isValidName,
   type Manifest,
 } from '@ferry/protocol'
+import {
+  deleteAliasChange,
+  deleteVersionChange,
+  setAliasChange,
+  updateModelDoc,
+} from '../../store/model-doc.js'
 import type { BlobInfo, BlobStore, BlobUpload, ByteRange, VersionSlot } from '../../store/types.js'
+import { fsOpen, type OpenFile, syncDir, writeSynced } from './durable.js'
 import { fileBody } from './file-body.js'
+import { fsDocStorage } from './fs-model-doc.js'
 
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code
 
@@ -37,21 +34,33 @@ function checkName(name: string): void {
   if (!isValidName(name)) throw new FerryError('INVALID_NAME', `invalid model name "${name}"`)
 }
 
-/** Staging files older than this were left by a crashed writer (an upload never takes a day). */
-const STALE_TMP_MS = 24 * 60 * 60 * 1000
-
-/** Removes staging files a crashed process left behind; runs once per store, in the background. */
-async function sweepStale(tmpDir: string): Promise<void> {
-  const cutoff = Date.now() - STALE_TMP_MS
+/** Removes staging files not written to for `maxAgeMs` (left by a killed writer); returns how many. */
+async function sweepStale(tmpDir: string, maxAgeMs: number): Promise<number> {
+  const cutoff = Date.now() - maxAgeMs
+  let removed = 0
   for (const f of await readdir(tmpDir).catch(() => [] as string[])) {
     const p = join(tmpDir, f)
     const s = await stat(p).catch(() => null)
-    if (s?.isFile() && s.mtimeMs < cutoff) await unlink(p).catch(() => {})
+    if (
+      s?.isFile() &&
+      s.mtimeMs < cutoff &&
+      (await unlink(p)
+        .then(() => true)
+        .catch(() => false))
+    )
+      removed++
   }
+  return removed
+}
+
+export interface FsStoreOptions {
+  /** `fs.promises.open`, replaceable so tests can see the fsyncs. */
+  open?: OpenFile
 }
 
 /** Creates (lazily, on first write) a store in `dir`. */
-export function createFsStore(dir: string): BlobStore {
+export function createFsStore(dir: string, options: FsStoreOptions = {}): BlobStore {
+  const open = options.open ?? fsOpen
   const blobsDir = join(dir, 'blobs', 'sha256')
   const tmpDir = join(dir, 'tmp')
   const modelsDir = join(dir, 'models')
@@ -63,23 +72,26 @@ export function createFsStore(dir: string): BlobStore {
     checkName(name)
     return join(modelsDir, name, 'versions')
   }
-  const aliasesDir = (name: string) => {
+  const modelDir = (name: string) => {
     checkName(name)
-    return join(modelsDir, name, 'aliases')
+    return join(modelsDir, name)
   }
-  const aliasPath = (name: string, alias: string) => {
+  const checkAlias = (alias: string) => {
     if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
-    return join(aliasesDir(name), `${alias}.json`)
   }
-  let swept = false
   const tmpFile = async () => {
     await mkdir(tmpDir, { recursive: true })
-    if (!swept) {
-      swept = true
-      void sweepStale(tmpDir)
-    }
     return join(tmpDir, randomUUID())
   }
+  const docs = fsDocStorage(modelDir, tmpFile, open, (d) => mkdir(d, { recursive: true }))
+  const manifestExists = async (name: string, version: number) =>
+    stat(join(versionsDir(name), `${version}.json`)).then(
+      () => true,
+      (err) => {
+        if (isCode(err, 'ENOENT')) return false
+        throw err
+      },
+    )
   const readdirOrEmpty = async (p: string) => {
     try {
       return await readdir(p)
@@ -91,14 +103,13 @@ export function createFsStore(dir: string): BlobStore {
 
   const listVersions = async (name: string): Promise<VersionSlot[]> => {
     const entries = await readdirOrEmpty(versionsDir(name))
-    const deleted = new Set<number>()
     const used: number[] = []
     for (const e of entries) {
-      const m = /^([1-9][0-9]*)\.(json|deleted)$/.exec(e)
-      if (!m) continue
-      if (m[2] === 'json') used.push(Number(m[1]))
-      else deleted.add(Number(m[1]))
+      const m = /^([1-9][0-9]*)\.json$/.exec(e)
+      if (m) used.push(Number(m[1]))
     }
+    if (used.length === 0) return []
+    const deleted = new Set((await docs.read(name)).doc.deleted)
     return used.sort((a, b) => a - b).map((version) => ({ version, deleted: deleted.has(version) }))
   }
 
@@ -157,6 +168,7 @@ export function createFsStore(dir: string): BlobStore {
           await closeFh()
           await mkdir(blobsDir, { recursive: true })
           await rename(tmp, target)
+          await syncDir(open, blobsDir)
         },
         async abort() {
           await closeFh().catch(() => {})
@@ -164,6 +176,17 @@ export function createFsStore(dir: string): BlobStore {
         },
       }
     },
+
+    async *listBlobs() {
+      for (const hex of await readdirOrEmpty(blobsDir)) {
+        const digest = `sha256:${hex}`
+        if (!isValidDigest(digest)) continue
+        const s = await stat(join(blobsDir, hex)).catch(() => null)
+        if (s?.isFile()) yield { digest, size: s.size }
+      }
+    },
+
+    sweepStaging: (maxAgeMs) => sweepStale(tmpDir, maxAgeMs),
 
     async listModels() {
       const names = (await readdirOrEmpty(modelsDir)).filter(isValidName)
@@ -173,21 +196,16 @@ export function createFsStore(dir: string): BlobStore {
 
     listVersions,
 
-    async getManifest(name, version) {
-      const base = join(versionsDir(name), String(version))
+    async getManifest(name, version, opts) {
+      let text: string
       try {
-        const text = await readFile(`${base}.json`, 'utf8')
-        try {
-          await stat(`${base}.deleted`)
-          return null
-        } catch (err) {
-          if (!isCode(err, 'ENOENT')) throw err
-        }
-        return JSON.parse(text) as Manifest
+        text = await readFile(join(versionsDir(name), `${version}.json`), 'utf8')
       } catch (err) {
         if (isCode(err, 'ENOENT')) return null
         throw err
       }
+      if (!opts?.includeDeleted && (await docs.read(name)).doc.deleted.includes(version)) return null
+      return JSON.parse(text) as Manifest
     },
 
     async createManifest(manifest) {
@@ -197,65 +215,38 @@ export function createFsStore(dir: string): BlobStore {
       // taken, so it is a create-if-absent that never exposes a partly written file.
       const tmp = await tmpFile()
       try {
-        await writeFile(tmp, JSON.stringify(manifest), { flag: 'wx' })
+        await writeSynced(open, tmp, JSON.stringify(manifest))
         await link(tmp, join(dirPath, `${manifest.version}.json`))
-        return true
       } catch (err) {
         if (isCode(err, 'EEXIST')) return false
         throw err
       } finally {
         await unlink(tmp).catch(() => {})
       }
+      await syncDir(open, dirPath)
+      return true
     },
 
     async deleteManifest(name, version) {
-      const base = join(versionsDir(name), String(version))
-      try {
-        await stat(`${base}.json`)
-        await writeFile(`${base}.deleted`, '', { flag: 'wx' })
-        return true
-      } catch (err) {
-        if (isCode(err, 'ENOENT') || isCode(err, 'EEXIST')) return false
-        throw err
-      }
+      if (!(await manifestExists(name, version))) return false
+      return updateModelDoc(docs, name, deleteVersionChange(name, version))
     },
 
     async getAliases(name) {
-      const d = aliasesDir(name)
-      const out: Record<string, number> = {}
-      for (const e of (await readdirOrEmpty(d)).sort()) {
-        const alias = e.endsWith('.json') ? e.slice(0, -5) : ''
-        if (!isValidAlias(alias)) continue
-        try {
-          const v = (JSON.parse(await readFile(join(d, e), 'utf8')) as { version?: unknown }).version
-          if (typeof v === 'number') out[alias] = v
-        } catch (err) {
-          if (!isCode(err, 'ENOENT')) throw err
-        }
-      }
-      return out
+      return (await docs.read(name)).doc.aliases
     },
 
     async setAlias(name, alias, version) {
-      const target = aliasPath(name, alias)
-      await mkdir(aliasesDir(name), { recursive: true })
-      const tmp = await tmpFile()
-      try {
-        await writeFile(tmp, JSON.stringify({ version }), { flag: 'wx' })
-        await rename(tmp, target)
-      } finally {
-        await unlink(tmp).catch(() => {})
+      checkAlias(alias)
+      if (!(await manifestExists(name, version))) {
+        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
       }
+      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
     },
 
     async deleteAlias(name, alias) {
-      try {
-        await unlink(aliasPath(name, alias))
-        return true
-      } catch (err) {
-        if (isCode(err, 'ENOENT')) return false
-        throw err
-      }
+      checkAlias(alias)
+      return updateModelDoc(docs, name, deleteAliasChange(alias))
     },
   }
 }

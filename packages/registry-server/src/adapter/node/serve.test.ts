@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -70,5 +70,30 @@ describe('serve() over a real socket with the fs store', () => {
     ctl.abort()
     await reader.read().catch(() => {})
     expect((await fetch(`${reg.url}/v1/health`)).status).toBe(200)
+  })
+})
+
+describe('serve() sweeps staging leftovers while it runs', () => {
+  it('removes a temp file a killed upload left, not only at start, once it is older than the upload timeout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-serve-sweep-'))
+    const reg = await serve({
+      port: 0,
+      storeDir: dir,
+      tokens: ['t'],
+      limits: { requestTimeoutMs: 1000 },
+      sweep: { intervalMs: 50 },
+    })
+    try {
+      await new Promise((r) => setTimeout(r, 150))
+      await mkdir(join(dir, 'tmp'), { recursive: true })
+      await writeFile(join(dir, 'tmp', 'killed-upload'), 'half of it')
+      await writeFile(join(dir, 'tmp', 'live-upload'), 'still coming')
+      const old = new Date(Date.now() - 2000)
+      await utimes(join(dir, 'tmp', 'killed-upload'), old, old)
+      await expect.poll(() => readdir(join(dir, 'tmp')), { timeout: 5000 }).toEqual(['live-upload'])
+    } finally {
+      await reg.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

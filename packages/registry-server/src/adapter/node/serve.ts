@@ -5,6 +5,8 @@ import { FerryError } from '@ferry/protocol'
 import { type Http2Bindings, type HttpBindings, serve as honoServe } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { createRegistryApp, type RegistryAppOptions } from '../../app.js'
+import { resolveLimits } from '../../limits.js'
+import { type StagingSweepOptions, stagingMaxAgeMs, startStagingSweep } from '../../store/sweep.js'
 import type { BlobStore } from '../../store/types.js'
 import { connectionGuard } from './connections.js'
 import { sendFileBody } from './file-body.js'
@@ -34,6 +36,11 @@ export interface ServeOptions extends Omit<RegistryAppOptions, 'store'> {
    * connections past that reserve are dropped as they arrive. 0 turns it off. Default 1000.
    */
   maxConnections?: number
+  /**
+   * The periodic sweep of staging leftovers (uploads a killed process never finished). Default: on, for
+   * leftovers older than 1.5 × the request timeout, every quarter of that (at most 5 min); false: off.
+   */
+  sweep?: Partial<Omit<StagingSweepOptions, 'onError'>> | false
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000
@@ -57,6 +64,7 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
     staticRoot,
     idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections = DEFAULT_MAX_CONNECTIONS,
+    sweep,
     ...appOptions
   } = options
   for (const [name, v] of [
@@ -87,6 +95,14 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
   // No 'timeout' listener: Node destroys a socket idle this long, mid-response included.
   server.timeout = idleTimeoutMs
   guard.attach(server)
+  const sweeper =
+    sweep === false
+      ? null
+      : startStagingSweep(store, {
+          maxAgeMs: stagingMaxAgeMs(resolveLimits(appOptions.limits).requestTimeoutMs),
+          ...sweep,
+          onError: (err) => console.error(`ferry: staging sweep failed: ${(err as Error)?.message ?? err}`),
+        })
   const bound = (server.address() as AddressInfo).port
   const host =
     hostname === '0.0.0.0' || hostname === '::'
@@ -99,6 +115,7 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
     port: bound,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sweeper?.stop()
         server.close((err) => (err ? reject(err) : resolve()))
         server.closeAllConnections()
       }),
