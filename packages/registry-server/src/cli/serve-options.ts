@@ -51,14 +51,14 @@ AWS_SESSION_TOKEN, AWS_REGION (default us-east-1), AWS_ENDPOINT_URL_S3 (or --s3-
 self-hosted store such as Ceph RGW or MinIO, reached path-style. Tested on Ceph RGW 16.2.`
 
 const FLEET_HELP = `
-Several instances (Node or Deno) may serve one s3:// store behind a load balancer: they keep no state
-of their own. Behind a proxy, --trust-proxy 1 takes the client address for the telemetry collector's
-per-IP limits from X-Forwarded-For; each instance's /metrics counts what it received (sum over instances).`
+Several instances may serve one s3:// store behind a load balancer (they keep no state of their own),
+on Node or on Deno (deno run --allow-net --allow-read --allow-env packages/registry-server/dist/deno.js).
+Behind a proxy, --trust-proxy 1 takes the client address for the telemetry collector's per-IP limits
+from X-Forwarded-For. Each instance's /metrics counts what it received: Prometheus sums over instances.`
 
 const DENO_HELP = `
 On Deno the store must be s3://… (the fs store, --seed and --playground are Node-only), and Deno.serve
-manages connections itself (--idle-timeout and --max-connections are Node-only). Run it with
-  deno run --allow-net --allow-read --allow-env packages/registry-server/dist/deno.js --store s3://…`
+manages connections itself (--idle-timeout and --max-connections are Node-only).`
 
 /** Declares `ferry serve`'s flags on `cmd` for `platform`. */
 export function addServeOptions(cmd: Command, platform: ServePlatform): Command {
