@@ -38,12 +38,20 @@ async function buildFaultWorker(): Promise<void> {
   })
 }
 
-/** Builds packages/edge (tsc) when dist/deno.js is missing or older than its sources: the Deno specs run it. */
+/** The Deno entries the specs run: Ferry Edge's and the registry's (built by one tsc -b of packages/edge). */
+const denoEntries = ['packages/edge/dist/deno.js', 'packages/registry-server/dist/deno.js']
+
+/** Builds packages/edge and what it references (tsc) when a Deno entry is missing or older than its sources. */
 function buildEdge(): void {
-  let built = 0
-  try {
-    built = statSync(path.join(repoRoot, 'packages/edge/dist/deno.js')).mtimeMs
-  } catch {}
+  const built = Math.min(
+    ...denoEntries.map((f) => {
+      try {
+        return statSync(path.join(repoRoot, f)).mtimeMs
+      } catch {
+        return 0
+      }
+    }),
+  )
   const sources = [
     'packages/edge/src',
     'packages/runtime/src',
@@ -52,7 +60,7 @@ function buildEdge(): void {
   ]
   const newest = Math.max(...sources.map((d) => newestMtime(path.join(repoRoot, d))))
   if (process.env.FERRY_E2E_BUILD !== '1' && built > newest) return
-  console.log('[e2e] building packages/edge (for Deno)')
+  console.log('[e2e] building packages/edge and the registry (for Deno)')
   execFileSync('npx', ['tsc', '-b', 'packages/edge'], { cwd: repoRoot, stdio: 'inherit' })
 }
 
