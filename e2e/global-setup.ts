@@ -5,10 +5,9 @@
 // reuses a running one instead.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { startCeph } from '../scripts/ceph/cluster.mjs'
+import { startCephInBackground } from '../scripts/ceph/cluster.mjs'
 import { repoRoot } from './fixtures/models.js'
 
 function newestMtime(dir: string): number {
@@ -65,36 +64,19 @@ function buildEdge(): void {
 }
 
 /** Starts Ceph without waiting for it; the returned teardown stops it. */
-function startCephInBackground(): () => Promise<void> {
+function startCephForRun(): () => Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-ceph-'))
   const file = path.join(dir, 'ceph.json')
   process.env.FERRY_E2E_CEPH_FILE = file
-  // FERRY_TEST_CEPH (printed by `node scripts/ceph/cluster.mjs`) reuses a running cluster.
-  const reuse = process.env.FERRY_TEST_CEPH
-  const starting = reuse
-    ? writeFile(file, reuse).then(() => null)
-    : startCeph().then(
-        async (c) => {
-          const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
-          await writeFile(
-            file,
-            JSON.stringify({ endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }),
-          )
-          return c
-        },
-        async (err: Error) => {
-          await writeFile(file, JSON.stringify({ error: err.message }))
-          return null
-        },
-      )
+  const stop = startCephInBackground(file)
   return async () => {
-    await (await starting)?.stop()
+    await stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const stopCeph = startCephInBackground()
+  const stopCeph = startCephForRun()
   await buildFaultWorker()
   buildRuntime()
   return stopCeph
