@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from './exit-codes.js'
 import { main } from './main.js'
-import { serveCommand } from './serve.js'
+import { serveInProcess } from './serve.suite.js'
 import { resolveServeConfig } from './serve-config.js'
 import { openStore } from './stores.js'
 
@@ -57,32 +57,18 @@ describe('ferry serve flags', () => {
 
   it('passes them to the registry it starts', async () => {
     const ctl = new AbortController()
-    let out = ''
-    const started = new Promise<string>((resolve) => {
-      const io = {
-        stdout: {
-          write: (s: string) => {
-            out += s
-            const m = /Registry: (\S+)\/v1/.exec(out)
-            if (m?.[1]) resolve(m[1])
-          },
-        },
-        stderr: { write: () => true },
-        env: { FERRY_TOKEN: 't' },
-      }
-      void serveCommand(
-        {
-          port: '0',
-          host: '127.0.0.1',
-          store: join(dir, 'store'),
-          corsWriteOrigin: ['https://admin.example'],
-          idleTimeout: '5',
-          maxConnections: '10',
-        },
-        io,
-        ctl.signal,
-      )
-    })
+    const started = serveInProcess(
+      {
+        port: '0',
+        host: '127.0.0.1',
+        store: join(dir, 'store'),
+        corsWriteOrigin: ['https://admin.example'],
+        idleTimeout: '5',
+        maxConnections: '10',
+      },
+      { FERRY_TOKEN: 't' },
+      ctl.signal,
+    )
     const base = await started
     const upload = (origin: string) =>
       fetch(`${base}/v1/blobs`, {
