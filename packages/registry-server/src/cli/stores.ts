@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { hasErrorCode } from '@ferry/protocol'
 import { createFsStore } from '../adapter/node/fs-store.js'
+import { nodeS3Transport } from '../adapter/node/s3-fetch.js'
 import { createS3Store, isS3Url, s3ConfigFromEnv } from '../store/s3/index.js'
 import type { BlobStore } from '../store/types.js'
 import type { CliIO } from './commands.js'
@@ -23,7 +24,7 @@ export function openStore(spec: string, io: CliIO, s3Endpoint?: string): OpenedS
   try {
     const cfg = s3ConfigFromEnv(spec, io.env, s3Endpoint)
     return {
-      store: createS3Store(cfg),
+      store: createS3Store({ ...cfg, ...nodeS3Transport() }),
       label: `${spec} at ${cfg.endpoint ?? `AWS S3 (${cfg.region})`}`,
       kind: 's3',
     }
