@@ -30,7 +30,10 @@ const rand = () => {
 }
 const traffic = Array.from({ length: REQUESTS }, () => {
   let r = rand() * total
-  for (let i = 0; i < names.length; i++) if ((r -= weights[i]) <= 0) return i
+  for (let i = 0; i < names.length; i++) {
+    r -= weights[i]
+    if (r <= 0) return i
+  }
   return names.length - 1
 })
 const x = { x: { data: new Float32Array(N).fill(0.5), dims: [1, N] } }

@@ -12,6 +12,9 @@
 // (input posted, output posted back) and timed on the page like Ferry: Ferry's own cost is ferry − raw+hop.
 // The page and worker (bench/browser/*.ts) are bundled here with esbuild from the runtime's sources;
 // ORT's files come from dist/browser. Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
+// FERRY_BENCH_BEFORE_TREE=<a checkout of another commit, built>: that tree's own bench page and worker
+// (bundled from its sources, served with its dist/browser from a second origin) run in the same browser,
+// alternating with this tree's, FERRY_BENCH_REPS times (default 3), and the paired figures are printed.
 // Run: node bench/runtime-browser.mjs [--quick]
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import http from 'node:http'
@@ -23,8 +26,9 @@ import { launchChromium, oneFileManifest, sendIsolated } from './lib/common.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const dist = path.join(here, '../packages/runtime/dist/browser')
 const quick = process.argv.includes('--quick')
+const beforeTree = process.env.FERRY_BENCH_BEFORE_TREE
+const reps = beforeTree ? Number(process.env.FERRY_BENCH_REPS ?? 3) : 1
 const big = quick ? 1024 : 4096
 const MIME = {
   '.mjs': 'text/javascript',
@@ -32,17 +36,6 @@ const MIME = {
   '.wasm': 'application/wasm',
   '.html': 'text/html',
 }
-
-const gen = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
-await build({
-  entryPoints: [path.join(here, 'browser/page.ts'), path.join(here, 'browser/same-worker.ts')],
-  outdir: gen,
-  bundle: true,
-  format: 'esm',
-  target: 'es2022',
-  conditions: ['@ferry/source'],
-  logLevel: 'warning',
-})
 
 const models = { big: mlpOnnx(big, big), tiny: mlpOnnx(8, 4) }
 const sigs = { big: mlpSignature(big, big), tiny: mlpSignature(8, 4) }
@@ -54,50 +47,94 @@ for (const [name, bytes] of Object.entries(models)) {
   manifests.set(name, manifest)
 }
 
-// One origin: the page, Ferry's browser build, and a minimal registry (alias + blob reads from memory).
-const server = http.createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://x')
-  const send = (status, body, type) => sendIsolated(res, status, type, body)
-  const alias = /^\/v1\/models\/([^/]+)\/aliases\/latest$/.exec(url.pathname)
-  if (alias && manifests.has(alias[1]))
-    return send(200, JSON.stringify(manifests.get(alias[1])), 'application/json')
-  const blob = /^\/v1\/blobs\/(.+)$/.exec(url.pathname)
-  if (blob && blobs.has(blob[1])) return send(200, blobs.get(blob[1]), 'application/octet-stream')
-  const model = /^\/model\/(.+)$/.exec(url.pathname)
-  if (model && models[model[1]]) return send(200, models[model[1]], 'application/octet-stream')
-  const file = url.pathname.startsWith('/dist/')
-    ? path.join(dist, url.pathname.slice(6))
-    : url.pathname.startsWith('/gen/')
-      ? path.join(gen, url.pathname.slice(5))
-      : url.pathname === '/bench/index.html'
-        ? path.join(here, 'browser/index.html')
-        : null
-  if (!file || file.includes('..')) return send(404, 'not found', 'text/plain')
-  try {
-    send(200, await readFile(file), MIME[path.extname(file)] ?? 'application/octet-stream')
-  } catch {
-    send(404, 'not found', 'text/plain')
+/**
+ * One origin for a tree: its bench page and worker (bundled from its sources), its runtime's browser
+ * build, and a minimal registry (alias + blob reads from memory).
+ */
+async function site(tree) {
+  const gen = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
+  await build({
+    entryPoints: [path.join(tree, 'bench/browser/page.ts'), path.join(tree, 'bench/browser/same-worker.ts')],
+    outdir: gen,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    conditions: ['@ferry/source'],
+    logLevel: 'warning',
+  })
+  const dist = path.join(tree, 'packages/runtime/dist/browser')
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x')
+    const send = (status, body, type) => sendIsolated(res, status, type, body)
+    const alias = /^\/v1\/models\/([^/]+)\/aliases\/latest$/.exec(url.pathname)
+    if (alias && manifests.has(alias[1]))
+      return send(200, JSON.stringify(manifests.get(alias[1])), 'application/json')
+    const blob = /^\/v1\/blobs\/(.+)$/.exec(url.pathname)
+    if (blob && blobs.has(blob[1])) return send(200, blobs.get(blob[1]), 'application/octet-stream')
+    const model = /^\/model\/(.+)$/.exec(url.pathname)
+    if (model && models[model[1]]) return send(200, models[model[1]], 'application/octet-stream')
+    const file = url.pathname.startsWith('/dist/')
+      ? path.join(dist, url.pathname.slice(6))
+      : url.pathname.startsWith('/gen/')
+        ? path.join(gen, url.pathname.slice(5))
+        : url.pathname === '/bench/index.html'
+          ? path.join(tree, 'bench/browser/index.html')
+          : null
+    if (!file || file.includes('..')) return send(404, 'not found', 'text/plain')
+    try {
+      send(200, await readFile(file), MIME[path.extname(file)] ?? 'application/octet-stream')
+    } catch {
+      send(404, 'not found', 'text/plain')
+    }
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    origin: `http://localhost:${server.address().port}`,
+    async close() {
+      server.close()
+      await rm(gen, { recursive: true, force: true })
+    },
   }
-})
-await new Promise((r) => server.listen(0, '127.0.0.1', r))
-const origin = `http://localhost:${server.address().port}`
+}
 
-const browser = await launchChromium()
-try {
+/** One full measurement in a fresh page of `origin`. */
+async function measure(browser, origin) {
   const page = await browser.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(`${origin}/bench/index.html${process.env.BENCH_QS ?? ''}`)
-  await page.waitForFunction(() => window.benchReady === true)
-  const result = await page.evaluate(
-    (specs) => window.bench(specs),
-    [
-      { name: 'big', dim: big, n: quick ? 40 : 60 },
-      { name: 'tiny', dim: 8, n: quick ? 500 : 2000 },
-    ],
-  )
-  const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  try {
+    await page.goto(`${origin}/bench/index.html${process.env.BENCH_QS ?? ''}`)
+    await page.waitForFunction(() => window.benchReady === true)
+    return await page.evaluate(
+      (specs) => window.bench(specs),
+      [
+        { name: 'big', dim: big, n: quick ? 40 : 60 },
+        { name: 'tiny', dim: 8, n: quick ? 500 : 2000 },
+      ],
+    )
+  } finally {
+    await page.close()
+  }
+}
+
+const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** The figures of one measurement that the paired summary compares. */
+function key(result) {
+  const [b, t] = result.rows
+  return {
+    bigSame: p50(b.ferry) / p50(b.same),
+    bigHop: p50(b.ferry) - p50(b.hop),
+    tinyHop: p50(t.ferry) - p50(t.hop),
+    tinyRaw: p50(t.ferry) - p50(t.raw),
+    engineUs: result.inWorker ? result.inWorker.engineUs - result.inWorker.sessionUs : Number.NaN,
+    tinyBackToBack: t.fastest ? t.fastest.ferry - t.fastest.hop : Number.NaN,
+  }
+}
+
+/** Prints one measurement's table (the bench's output when run alone). */
+function report(result, tag) {
   console.log(
-    `\nFerry runtime overhead — real Chromium (${result.ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, 1 thread, worker mode, crossOriginIsolated=${result.isolated}`,
+    `\nFerry runtime overhead${tag} — real Chromium (${result.ua.match(/Chrome\/[\d.]+/)?.[0]}), WASM, 1 thread, worker mode, crossOriginIsolated=${result.isolated}`,
   )
   console.log(
     "raw: session.run timed inside the worker (raw same: on Ferry's session); raw+hop: raw same reached by postMessage, timed on the page;",
@@ -130,9 +167,13 @@ try {
   if (result.inWorker) {
     const { engineUs, sessionUs } = result.inWorker
     console.log(
-      `in the worker, no hop (best of 3 × 3000 calls, tiny model): engine.run ${engineUs.toFixed(1)} µs, session.run ${sessionUs.toFixed(1)} µs: Ferry's engine adds ${(engineUs - sessionUs).toFixed(1)} µs`,
+      `in the worker, no hop (the fastest of 100 windows of 100 calls each, tiny model): engine.run ${engineUs.toFixed(1)} µs, session.run ${sessionUs.toFixed(1)} µs: Ferry's engine adds ${(engineUs - sessionUs).toFixed(1)} µs`,
     )
   }
+  for (const r of result.rows)
+    console.log(
+      `back to back (${r.name}), fastest window: ferry ${r.fastest.ferry.toFixed(3)} ms, raw+hop ${r.fastest.hop.toFixed(3)} ms: Ferry adds ${(r.fastest.ferry - r.fastest.hop).toFixed(3)} ms over the bare hop`,
+    )
   for (const r of result.rows) {
     const [to, inWorker, back] = r.hopSplit.map((v) => (v * 1000).toFixed(0))
     console.log(
@@ -141,11 +182,43 @@ try {
   }
   for (const c of result.channels)
     console.log(
-      `bare round trip around a ${c.busy.toFixed(3)} ms call (${c.name}): worker's own channel (Ferry's runs) ${c.own.toFixed(3)} ms, a MessagePort ${c.port.toFixed(3)} ms`,
+      `bare round trip around a ${c.busy.toFixed(3)} ms call (${c.name}): worker's own channel (Ferry's calls) ${c.own.toFixed(3)} ms, a MessagePort ${c.port.toFixed(3)} ms`,
     )
+}
+
+const browser = await launchChromium()
+const sites = { now: await site(path.join(here, '..')) }
+if (beforeTree) sites.before = await site(path.resolve(beforeTree))
+try {
+  const results = { now: [], before: [] }
+  for (let i = 0; i < reps; i++)
+    for (const b of i % 2 && beforeTree ? ['before', 'now'] : Object.keys(sites))
+      results[b].push(await measure(browser, sites[b].origin))
+  for (const b of Object.keys(sites))
+    for (const r of results[b]) report(r, b === 'now' ? '' : ` [before: ${beforeTree}]`)
+  if (beforeTree) {
+    const f = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-')
+    console.log(
+      `\nthis tree against ${beforeTree}, each rep ran both (medians of ${reps} reps; per rep in brackets):`,
+    )
+    const rows = [
+      ['big ferry ÷ raw same', 'bigSame', 3],
+      ['big ferry − raw+hop, ms', 'bigHop', 3],
+      ['tiny ferry − raw+hop, ms', 'tinyHop', 3],
+      ['tiny ferry − raw, ms', 'tinyRaw', 3],
+      ['in-worker engine − session, µs', 'engineUs', 1],
+      ['tiny back to back ferry − raw+hop, ms', 'tinyBackToBack', 3],
+    ]
+    for (const [label, k, d] of rows) {
+      const now = results.now.map((r) => key(r)[k])
+      const was = results.before.map((r) => key(r)[k])
+      console.log(
+        `${label.padEnd(32)} now ${f(p50(now), d).padStart(7)}  before ${f(p50(was), d).padStart(7)}  [${now.map((v) => f(v, d)).join(' ')}] [${was.map((v) => f(v, d)).join(' ')}]`,
+      )
+    }
+  }
   console.log('goals: big-MLP ratio <= 1.05; tiny-model added ms <= 0.1 (p50)')
 } finally {
   await browser.close()
-  server.close()
-  await rm(gen, { recursive: true, force: true })
+  for (const s of Object.values(sites)) await s.close()
 }

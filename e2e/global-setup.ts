@@ -5,10 +5,9 @@
 // reuses a running one instead.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { startCeph } from '../scripts/ceph/cluster.mjs'
+import { startCephInBackground } from '../scripts/ceph/cluster.mjs'
 import { repoRoot } from './fixtures/models.js'
 
 function newestMtime(dir: string): number {
@@ -38,12 +37,20 @@ async function buildFaultWorker(): Promise<void> {
   })
 }
 
-/** Builds packages/edge (tsc) when dist/deno.js is missing or older than its sources: the Deno specs run it. */
+/** The Deno entries the specs run: Ferry Edge's and the registry's (built by one tsc -b of packages/edge). */
+const denoEntries = ['packages/edge/dist/deno.js', 'packages/registry-server/dist/deno.js']
+
+/** Builds packages/edge and what it references (tsc) when a Deno entry is missing or older than its sources. */
 function buildEdge(): void {
-  let built = 0
-  try {
-    built = statSync(path.join(repoRoot, 'packages/edge/dist/deno.js')).mtimeMs
-  } catch {}
+  const built = Math.min(
+    ...denoEntries.map((f) => {
+      try {
+        return statSync(path.join(repoRoot, f)).mtimeMs
+      } catch {
+        return 0
+      }
+    }),
+  )
   const sources = [
     'packages/edge/src',
     'packages/runtime/src',
@@ -52,41 +59,24 @@ function buildEdge(): void {
   ]
   const newest = Math.max(...sources.map((d) => newestMtime(path.join(repoRoot, d))))
   if (process.env.FERRY_E2E_BUILD !== '1' && built > newest) return
-  console.log('[e2e] building packages/edge (for Deno)')
+  console.log('[e2e] building packages/edge and the registry (for Deno)')
   execFileSync('npx', ['tsc', '-b', 'packages/edge'], { cwd: repoRoot, stdio: 'inherit' })
 }
 
 /** Starts Ceph without waiting for it; the returned teardown stops it. */
-function startCephInBackground(): () => Promise<void> {
+function startCephForRun(): () => Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-ceph-'))
   const file = path.join(dir, 'ceph.json')
   process.env.FERRY_E2E_CEPH_FILE = file
-  // FERRY_TEST_CEPH (printed by `node scripts/ceph/cluster.mjs`) reuses a running cluster.
-  const reuse = process.env.FERRY_TEST_CEPH
-  const starting = reuse
-    ? writeFile(file, reuse).then(() => null)
-    : startCeph().then(
-        async (c) => {
-          const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
-          await writeFile(
-            file,
-            JSON.stringify({ endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }),
-          )
-          return c
-        },
-        async (err: Error) => {
-          await writeFile(file, JSON.stringify({ error: err.message }))
-          return null
-        },
-      )
+  const stop = startCephInBackground(file)
   return async () => {
-    await (await starting)?.stop()
+    await stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const stopCeph = startCephInBackground()
+  const stopCeph = startCephForRun()
   await buildFaultWorker()
   buildRuntime()
   return stopCeph

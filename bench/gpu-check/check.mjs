@@ -1,7 +1,12 @@
 // Runs under Deno on the device: Ferry's runtime (`@ferry/runtime` from the carried node_modules, engine
 // in-thread as e2e/deno/ferry-on-deno.mjs uses it) against the real registry started by registry.mjs.
+// The fallbacks are forced by wrapping the ort-web backend (the runtime's own test wrappers) and running
+// it under `@ferry/runtime/engine`, as a host that embeds the engine would. Bundled by build.sh (the
+// wrappers come in; @ferry/runtime and onnxruntime-web stay imports of the payload's node_modules).
 // Args: <registryUrl> <workDir> <refs.json>. Prints progress to stderr, the report JSON to <workDir>/check.json.
-import { createRuntime } from '@ferry/runtime'
+import { createMemoryCache, createRuntime } from '@ferry/runtime'
+import { createEngine, ortWeb } from '@ferry/runtime/engine'
+import { failSessions, wrapSessions } from '../../packages/runtime/test/faults.ts'
 
 const [registry, workDir, refsFile] = Deno.args
 const T0 = performance.now()
@@ -240,30 +245,72 @@ for (const name of ['mlp', 'ocr-det'].filter((n) => MODELS.includes(n))) {
 await loadAndCheck(MODELS.filter((n) => LATE.has(n)))
 
 // ---------- 5. the fallbacks, with the real driver: a session that fails on WebGPU, and a device
-// destroyed after 2 runs (as if lost): every run still answers, and matches the reference.
+// destroyed after 2 runs (as if lost): every run still answers, and matches the reference. The ort-web
+// backend is wrapped (as e2e/fixtures/fault-worker.ts does) and run by an engine of its own.
+const loadOrt = (build) => (build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web'))
+/** navigator.gpu, keeping the device it hands to ort-web (to destroy it, as a real loss would). */
+function gpuKeepingDevice() {
+  const held = { device: undefined }
+  const gpu = navigator.gpu && {
+    async requestAdapter(o) {
+      const a = await navigator.gpu.requestAdapter(o)
+      if (!a) return null
+      return {
+        info: a.info,
+        isFallbackAdapter: a.isFallbackAdapter,
+        requestDevice: async () => {
+          held.device = await a.requestDevice()
+          return held.device
+        },
+      }
+    },
+  }
+  return { gpu, held }
+}
+const faults = {
+  'fallback.session-failed': (b) => failSessions(b, 'webgpu', 'forced by gpu-check'),
+  'fallback.device-lost': (b, held) => {
+    let gpuRuns = 0
+    return wrapSessions(b, (s, device) => ({
+      device: s.device,
+      run(feeds, o) {
+        if (device === 'webgpu' && ++gpuRuns > 2) held.device?.destroy()
+        return s.run(feeds, o)
+      },
+      release: () => s.release(),
+    }))
+  },
+}
 const vad = refs['silero-vad']
-for (const [name, hooks] of [
-  ['fallback.session-failed', { failWebgpuSession: true }],
-  ['fallback.device-lost', { loseDeviceAfterRuns: 2 }],
-]) {
+for (const [name, wrap] of Object.entries(faults)) {
   if (!vad) break
   await step(name, 60000, async () => {
-    const rt = mk({ testHooks: hooks })
+    const { gpu, held } = gpuKeepingDevice()
+    // WebGPU named first: a software adapter (llvmpipe, where this is tried without a GPU) is taken too.
+    const engine = createEngine({
+      registry,
+      devices: ['webgpu', 'wasm'],
+      fetch,
+      cache: createMemoryCache(),
+      backends: [wrap(ortWeb({ load: loadOrt, gpu }), held)],
+      emit: (es) => events.push(...es.filter((e) => e.type === 'fallback' || e.type === 'error')),
+    })
     try {
-      const m = await rt.load('silero-vad')
+      const m = await engine.load({ name: 'silero-vad' })
       const before = { backend: m.backend, fallback: m.fallback }
+      let after = before
       const runs = []
       for (let i = 0; i < 5; i++) {
-        const out = await m.run(feedsOf(vad.inputs))
+        const r = await engine.run(m.handle, feedsOf(vad.inputs))
+        after = { backend: r.backend, fallback: r.fallback }
         const d = Object.values(
-          Object.fromEntries(Object.entries(vad.expected).map(([k, e]) => [k, diff(out[k], e)])),
+          Object.fromEntries(Object.entries(vad.expected).map(([k, e]) => [k, diff(r.outputs[k], e)])),
         )
         runs.push(Math.max(...d.map((x) => x.maxAbs ?? Number.POSITIVE_INFINITY)))
       }
-      const after = { backend: m.backend, fallback: m.fallback }
       return { before, after, runsMaxAbs: runs, match: runs.every((x) => x <= 2e-3) }
     } finally {
-      await rt.close()
+      await engine.close()
     }
   })
 }

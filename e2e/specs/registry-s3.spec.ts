@@ -9,7 +9,15 @@ import path from 'node:path'
 import { createS3Store } from '@ferry/registry-server'
 import { AwsClient } from 'aws4fetch'
 import { catalog, compareTensors, expect, publish, referenceRun, repoRoot, test } from '../fixtures/index.js'
-import { cliEnv, type S3Registry, s3Config, s3Env, spawnFerryServe, startS3Registry } from '../fixtures/s3.js'
+import {
+  cliEnv,
+  type S3Registry,
+  s3Config,
+  s3Env,
+  spawnFerryServe,
+  startS3Registry,
+  unfinishedUploads,
+} from '../fixtures/s3.js'
 
 test.skip(
   ({ backend }) => backend !== 'wasm',
@@ -97,18 +105,7 @@ test('a 200 MB upload whose registry is killed mid-way leaves nothing visible, a
   expect(sent).toBeGreaterThanOrEqual(100 << 20)
 
   // What it left: a multipart upload with parts, invisible under the digest.
-  const aws = new AwsClient({
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    region: s3.region,
-    service: 's3',
-  })
-  const uploads = async () => {
-    const xml = await (
-      await aws.fetch(`${s3.endpoint}/${s3.bucket}?uploads&prefix=${encodeURIComponent(s3.prefix)}`)
-    ).text()
-    return xml.match(/<UploadId>/g)?.length ?? 0
-  }
+  const uploads = () => unfinishedUploads(s3)
   expect(await uploads()).toBe(1)
 
   // Another instance on the same bucket: sees nothing, and its periodic sweep (age 1.5 × its 2 s upload

@@ -1,12 +1,9 @@
 // Issue 5: real Chromium runs inferences through the built runtime; its telemetry reaches the registry's
 // collector, `/metrics` shows the counts, `promtool check metrics` accepts the text, and a real Prometheus
 // scraping the collector answers the count over its HTTP API. Offline events arrive once, later.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { spawn } from 'node:child_process'
 import { catalog, expect, publish, type RunningRegistry, startRegistry, test } from '../fixtures/index.js'
+import { startPrometheus } from '../fixtures/prometheus.js'
 
 const cls = catalog.ocrCls
 
@@ -45,91 +42,6 @@ function promtoolCheck(text: string): Promise<{ code: number | null; out: string
     p.on('close', (code) => resolve({ code, out }))
     p.stdin.end(text)
   })
-}
-
-/** A free TCP port on 127.0.0.1 (Prometheus cannot listen on port 0 and report it back). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-interface RunningPrometheus {
-  url: string
-  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>
-  close(): Promise<void>
-}
-
-/** Starts a real Prometheus (temp config and TSDB) scraping `target` (host:port) every second. */
-async function startPrometheus(target: string): Promise<RunningPrometheus> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-e2e-prometheus-'))
-  const config = path.join(dir, 'prometheus.yml')
-  await writeFile(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: ferry-registry',
-      '    scrape_interval: 1s',
-      '    scrape_timeout: 1s',
-      '    metrics_path: /metrics',
-      '    static_configs:',
-      `      - targets: ['${target}']`,
-      '',
-    ].join('\n'),
-  )
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const proc: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  let log = ''
-  proc.stderr?.on('data', (d) => (log += d))
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-  const close = async () => {
-    proc.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-    if (proc.exitCode === null) proc.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await expect
-      .poll(
-        async () => {
-          if (proc.exitCode !== null) throw new Error(`prometheus exited: ${log}`)
-          return (await fetch(`${url}/-/ready`).catch(() => null))?.status
-        },
-        { timeout: 30_000, intervals: [200] },
-      )
-      .toBe(200)
-  } catch (err) {
-    await close()
-    throw err
-  }
-  return {
-    url,
-    async query(promql) {
-      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`)
-      const body = (await res.json()) as { status: string; error?: string; data: { result: never[] } }
-      if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`)
-      return body.data.result
-    },
-    close,
-  }
 }
 
 test('inferences run in Chromium are counted on /metrics, and promtool accepts the exposition', async ({
@@ -177,7 +89,7 @@ test.describe('wasm project only', () => {
   }) => {
     test.setTimeout(90_000)
     const { reg, version } = await freshRegistry()
-    const prom = await startPrometheus(new URL(reg.url).host.replace('localhost', '127.0.0.1'))
+    const prom = await startPrometheus([new URL(reg.url).host.replace('localhost', '127.0.0.1')])
     try {
       const rp = await openRuntimePage({ registry: reg.url })
       await rp.createRuntime({ telemetry: { flushMs: 250 } })

@@ -1,13 +1,17 @@
 // Types for cluster.mjs (imported by the TypeScript test setups).
 export const INSTALL_HINT: string
 
-export interface CephCluster {
+/** What tests need of a running cluster (the JSON `startCephInBackground` writes). */
+export interface CephEndpoint {
   endpoint: string
   endpoints: string[]
   region: string
   accessKeyId: string
   secretAccessKey: string
   bucket: string
+}
+
+export interface CephCluster extends CephEndpoint {
   dir: string
   /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3 for the first endpoint. */
   env: Record<string, string>
@@ -15,3 +19,7 @@ export interface CephCluster {
 }
 
 export function startCeph(options?: { frontends?: number; bucket?: string }): Promise<CephCluster>
+
+export function startCephInBackground(file: string): () => Promise<void>
+
+export function waitForCeph(file: string): Promise<CephEndpoint>

@@ -4,7 +4,7 @@
 //   node scripts/ceph/cluster.mjs [--frontends N]   prints AWS_* variables, stops on Ctrl-C
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -123,6 +123,50 @@ export async function startCeph({ frontends = 1, bucket = 'ferry' } = {}) {
   }
 }
 
+/** What a test run shares of its cluster: everything but `dir`, `env` and `stop`. */
+function shared({ endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }) {
+  return { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }
+}
+
+/**
+ * For a test run's global setup: starts a cluster without waiting for it and writes its endpoint (or
+ * `{ "error": … }`) to `file` once known; FERRY_TEST_CEPH (printed by running this file) reuses a running
+ * cluster instead. Returns the teardown, which stops the cluster it started.
+ */
+export function startCephInBackground(file) {
+  const reuse = process.env.FERRY_TEST_CEPH
+  const starting = reuse
+    ? writeFile(file, reuse).then(() => null)
+    : startCeph().then(
+        async (c) => {
+          await writeFile(file, JSON.stringify(shared(c)))
+          return c
+        },
+        async (err) => {
+          await writeFile(file, JSON.stringify({ error: err.message }))
+          return null
+        },
+      )
+  return async () => {
+    await (await starting)?.stop()
+  }
+}
+
+/** For the tests: waits (up to 120 s) for the endpoint `startCephInBackground` writes; throws its failure. */
+export async function waitForCeph(file) {
+  const end = Date.now() + 120_000
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => null)
+    if (text) {
+      const c = JSON.parse(text)
+      if ('error' in c) throw new Error(c.error)
+      return c
+    }
+    if (Date.now() > end) throw new Error('Ceph did not start in 120 s (scripts/ceph/start.sh)')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--frontends')
   const frontends = i > 0 ? Number(process.argv[i + 1]) : 1
@@ -130,8 +174,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const c = await startCeph({ frontends })
   console.error(`ceph: up in ${((Date.now() - t0) / 1000).toFixed(1)} s; endpoints ${c.endpoints.join(' ')}`)
   for (const [k, v] of Object.entries(c.env)) console.log(`export ${k}=${v}`)
-  const { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket } = c
-  const reuse = { endpoint, endpoints, region, accessKeyId, secretAccessKey, bucket }
+  const reuse = shared(c)
   // For `npx vitest`, the e2e run and bench/registry-s3.mjs to use this cluster instead of starting one.
   console.log(`export FERRY_TEST_CEPH='${JSON.stringify(reuse)}'`)
   console.log(`# bucket: s3://${c.bucket}   stop: Ctrl-C (or kill ${process.pid})`)

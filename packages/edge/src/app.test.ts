@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   binaryBody,
   createTestRegistry,
+  DIGITS,
+  DIGITS_SIG,
   digitRow,
   edgeApp,
   post,
@@ -170,6 +172,42 @@ describe('inference', () => {
     const get = (name: string) =>
       Number(new RegExp(`^${name}\\{model="digits",version="\\d+"\\} (\\d+)`, 'm').exec(metrics)?.[1])
     expect(get('ferry_edge_inferences_total')).toBeGreaterThan(get('ferry_edge_executions_total'))
+  })
+})
+
+describe('the batching option (a server flag) overrides the manifest', () => {
+  const executionsAfter = async (a: EdgeApp, model: string, rows: number[][]) => {
+    await Promise.all(
+      rows.map((r) =>
+        post(a, `/v2/models/${model}/infer`, {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 784], data: r }],
+        }),
+      ),
+    )
+    const metrics = await (await a.request('/metrics')).text()
+    const get = (name: string) =>
+      Number(new RegExp(`^${name}\\{model="${model}",version="\\d+"\\} (\\d+)`, 'm').exec(metrics)?.[1])
+    return { inferences: get('ferry_edge_inferences_total'), executions: get('ferry_edge_executions_total') }
+  }
+
+  it('batches a model whose manifest has no batching, and turns batching off on one that has it', async () => {
+    const r = createTestRegistry()
+    await r.publish('plain', [{ path: 'model.onnx', role: 'model', bytes: DIGITS }], {
+      ...DIGITS_SIG,
+      runtime: { backends: ['wasm'] },
+    })
+    await seed(r)
+    const a = edgeApp(r, { batching: { plain: { maxBatchSize: 16, maxDelayMs: 20 }, digits: false } })
+    try {
+      const rows = Array.from({ length: 12 }, (_, i) => digitRow(300 + i))
+      const plain = await executionsAfter(a, 'plain', rows)
+      expect(plain.inferences).toBe(12)
+      expect(plain.executions).toBeLessThan(12)
+      const digits = await executionsAfter(a, 'digits', rows)
+      expect(digits).toEqual({ inferences: 12, executions: 12 })
+    } finally {
+      await a.edge.close()
+    }
   })
 })
 

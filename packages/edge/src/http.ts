@@ -1,5 +1,6 @@
 /** HTTP plumbing shared by the routes: OIP error bodies, the bearer token, body limits, CORS. */
 import { FerryError } from '@ferry/protocol'
+import { checkContentLength, readCappedBytes } from '@ferry/registry-server'
 import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { cors } from 'hono/cors'
@@ -50,48 +51,21 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
 const tooLarge = (max: number) =>
   new FerryError('PAYLOAD_TOO_LARGE', `the request body exceeds this server's limit of ${max} bytes`)
 
-/**
- * Refuses (413) a body whose Content-Length is past `max` before it is read; bodies without one are capped
- * while they stream, by readBody. (Hono's bodyLimit reads every body as a web stream: on Node that trades
- * the adapter's fast path for a stream conversion, several ms per request.)
- */
+/** Refuses (413) a body whose Content-Length is past `max` before it is read (chunked ones: readBody). */
 export function limitBody(max: number): MiddlewareHandler {
   return async (c, next) => {
-    const len = c.req.header('content-length')
-    if (len !== undefined && Number(len) > max) return errorResponse(c, tooLarge(max))
+    try {
+      checkContentLength(c.req.raw, max, tooLarge)
+    } catch (err) {
+      return errorResponse(c, err as FerryError)
+    }
     await next()
   }
 }
 
 /** A request body of at most `max` bytes (413 past it; a chunked body is cut off as soon as it passes). */
-export async function readBody(req: Request, max: number): Promise<Uint8Array> {
-  if (req.headers.has('content-length')) {
-    const bytes = new Uint8Array(await req.arrayBuffer())
-    if (bytes.byteLength > max) throw tooLarge(max)
-    return bytes
-  }
-  if (!req.body) return new Uint8Array(0)
-  const reader = req.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(max)
-    }
-    parts.push(value)
-  }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
+export const readBody = (req: Request, max: number): Promise<Uint8Array> =>
+  readCappedBytes(req, max, tooLarge)
 
 /** CORS for reads and infer: `*`, a list of origins, or none. */
 export function corsFor(origins: '*' | string[] | false): MiddlewareHandler {

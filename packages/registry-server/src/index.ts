@@ -6,6 +6,7 @@ export {
   forwardedAddress,
   peerAddress,
 } from './collector/index.js'
+export { checkContentLength, readCappedBytes } from './http/body.js'
 export type { AppEnv, RouteDeps } from './http/env.js'
 export { DEFAULT_LIMITS, type RegistryLimits, resolveLimits } from './limits.js'
 export * from './metrics/registry.js'

@@ -257,5 +257,8 @@ export function toJsonData(t: Tensor): string {
   if (t.dtype === 'string') return JSON.stringify(values)
   if (t.dtype === 'bool') return `[${values.join(',')}]`
   if (typeof values[0] === 'bigint') return `[${values.join(',')}]`
-  return `[${(values as number[]).map(num).join(',')}]`
+  const numbers = values as number[]
+  // JSON.stringify is native and writes finite numbers as `num` does; only NaN and infinities need strings.
+  for (const v of numbers) if (!Number.isFinite(v)) return `[${numbers.map(num).join(',')}]`
+  return JSON.stringify(numbers)
 }

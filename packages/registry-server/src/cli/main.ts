@@ -15,27 +15,8 @@ import {
   showCommand,
 } from './commands.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
+import { addServeOptions, collect, S3_HELP, s3EndpointOption } from './serve-options.js'
 import { TOKEN_FLAG_HELP } from './token.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
-/** Like collect, and splits commas (for values that also come from an environment variable). */
-const collectList = (value: string, previous: string[] = []) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-]
-
-const s3EndpointOption = () =>
-  new Option('--s3-endpoint <url>', 'S3 endpoint of a self-hosted store (path-style; default: AWS S3)').env(
-    'AWS_ENDPOINT_URL_S3',
-  )
-
-const S3_HELP = `
-S3 stores (s3://bucket/prefix) take the AWS variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-AWS_SESSION_TOKEN, AWS_REGION (default us-east-1), AWS_ENDPOINT_URL_S3 (or --s3-endpoint) for a
-self-hosted store such as Ceph RGW or MinIO, reached path-style. Tested on Ceph RGW 16.2.`
 
 function clientOptions(cmd: Command): Command {
   return cmd
@@ -69,50 +50,15 @@ export function buildProgram(io: CliIO): Command {
         '5 not found, 6 conflict, 7 bad local file (missing, not ONNX), 8 rejected by the registry, 9 registry error.',
     )
 
-  program
-    .command('serve')
-    .description('run a registry on a store: a local folder (fs, the default) or an S3 bucket')
-    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option(
-      '--store <dir|s3://bucket/prefix>',
-      'store: a folder, or an S3 bucket (and key prefix) that several instances may share',
-      '.ferry/store',
-    )
-    .addOption(s3EndpointOption())
-    .option(
-      '--blob-redirect',
-      'S3 store: answer blob GETs with a 302 to a presigned URL valid 300 s (bytes bypass the registry)',
-    )
-    .option(
-      '--token-file <file>',
-      'tokens allowed to write, one per line (also $FERRY_TOKEN_FILE, or $FERRY_TOKEN comma-separated)',
-    )
-    .option('--token <token>', `a token allowed to write (repeatable); ${TOKEN_FLAG_HELP}`, collect)
-    .option('--read-token', 'require a token for reads too')
-    .addOption(
-      new Option(
-        '--cors-write-origin <origin>',
-        'let browser pages on ORIGIN make write calls (repeatable; * for any); other origins get 403',
-      )
-        .env('FERRY_CORS_WRITE_ORIGINS')
-        .argParser(collectList),
-    )
-    .option(
-      '--idle-timeout <seconds>',
-      'close a connection idle this long, mid-download included (default: 30; 0: never)',
-    )
-    .option(
-      '--max-connections <n>',
-      'serve at most N connections; past it 503, health still answers (default: 1000; 0: no cap)',
-    )
-    .option('--seed', 'publish the bundled pretrained models into the store first')
-    .option('--playground <dir>', 'also serve this folder (a built playground) at /')
-    .addHelpText('after', S3_HELP)
-    .action(async (flags) => {
-      const { serveCommand } = await import('./serve.js')
-      await serveCommand(flags, io)
-    })
+  addServeOptions(
+    program
+      .command('serve')
+      .description('run a registry on a store: a local folder (fs, the default) or an S3 bucket'),
+    'node',
+  ).action(async (flags) => {
+    const { serveCommand } = await import('./serve.js')
+    await serveCommand(flags, io)
+  })
 
   program
     .command('store')

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningRegistry, serve } from '../adapter/node/index.js'
 import { EXIT } from './exit-codes.js'
 import { main } from './main.js'
-import { serveCommand } from './serve.js'
+import { serveInProcess } from './serve.suite.js'
 
 const pkgDir = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(pkgDir, 'bin/ferry.js')
@@ -107,25 +107,11 @@ describe('ferry serve', () => {
     const file = join(dir, 'serve-tokens')
     await writeFile(file, 'first-token\nsecond-token\n', { mode: 0o600 })
     const ctl = new AbortController()
-    let out = ''
-    const url = new Promise<string>((resolve) => {
-      const io = {
-        stdout: {
-          write: (s: string) => {
-            out += s
-            const m = /Registry: (\S+)\/v1/.exec(out)
-            if (m?.[1]) resolve(m[1])
-          },
-        },
-        stderr: { write: () => true },
-        env: {},
-      }
-      void serveCommand(
-        { port: '0', host: '127.0.0.1', store: join(dir, 'served'), tokenFile: file },
-        io,
-        ctl.signal,
-      )
-    })
+    const url = serveInProcess(
+      { port: '0', host: '127.0.0.1', store: join(dir, 'served'), tokenFile: file },
+      {},
+      ctl.signal,
+    )
     const base = await url
     for (const [token, status] of [
       ['second-token', 404],

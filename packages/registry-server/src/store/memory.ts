@@ -1,14 +1,6 @@
 /** An in-memory BlobStore: for tests and throwaway registries. Same semantics as the fs driver. */
-import { FerryError, type Manifest } from '@ferry/protocol'
-import {
-  type DocStorage,
-  deleteAliasChange,
-  deleteVersionChange,
-  emptyDoc,
-  type ModelDoc,
-  setAliasChange,
-  updateModelDoc,
-} from './model-doc.js'
+import type { Manifest } from '@ferry/protocol'
+import { type DocStorage, docOperations, emptyDoc, type ModelDoc } from './model-doc.js'
 import type { BlobInfo, BlobStore, BlobUpload, ByteRange, VersionSlot } from './types.js'
 
 interface ModelRecord {
@@ -136,25 +128,6 @@ export function createMemoryStore(): BlobStore {
       return true
     },
 
-    async deleteManifest(name, version) {
-      if (!models.get(name)?.versions.has(version)) return false
-      return updateModelDoc(docs, name, deleteVersionChange(name, version))
-    },
-
-    async getAliases(name) {
-      return { ...models.get(name)?.doc.aliases }
-    },
-
-    async setAlias(name, alias, version) {
-      if (!models.get(name)?.versions.has(version)) {
-        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
-      }
-      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
-    },
-
-    async deleteAlias(name, alias) {
-      if (!models.has(name)) return false
-      return updateModelDoc(docs, name, deleteAliasChange(alias))
-    },
+    ...docOperations(docs, async (name, version) => models.get(name)?.versions.has(version) ?? false),
   }
 }

@@ -4,7 +4,8 @@
  * of its next generation; memory: one synchronous step), so an alias never points at a deleted version.
  * Version manifests live beside it, created once and never removed; the document only says which are deleted.
  */
-import { FerryError } from '@ferry/protocol'
+import { FerryError, isValidAlias } from '@ferry/protocol'
+import type { BlobStore } from './types.js'
 
 export interface ModelDoc {
   /** alias → version (never `latest`, which is computed). */
@@ -104,5 +105,35 @@ export function deleteVersionChange(name: string, version: number) {
     }
     const deleted = [...doc.deleted, version].sort((a, b) => a - b)
     return { doc: { ...doc, deleted }, result: true }
+  }
+}
+
+/**
+ * A store's alias and version-delete operations, each one compare-and-swap on the model's document in
+ * `docs` (the same on every store); `hasVersion` says whether a version's manifest was ever stored.
+ */
+export function docOperations<Tag>(
+  docs: DocStorage<Tag>,
+  hasVersion: (name: string, version: number) => Promise<boolean>,
+): Pick<BlobStore, 'deleteManifest' | 'getAliases' | 'setAlias' | 'deleteAlias'> {
+  const checkAlias = (alias: string) => {
+    if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
+  }
+  return {
+    async deleteManifest(name, version) {
+      if (!(await hasVersion(name, version))) return false
+      return updateModelDoc(docs, name, deleteVersionChange(name, version))
+    },
+    getAliases: async (name) => ({ ...(await docs.read(name)).doc.aliases }),
+    async setAlias(name, alias, version) {
+      checkAlias(alias)
+      if (!(await hasVersion(name, version)))
+        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
+      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
+    },
+    deleteAlias(name, alias) {
+      checkAlias(alias)
+      return updateModelDoc(docs, name, deleteAliasChange(alias))
+    },
   }
 }

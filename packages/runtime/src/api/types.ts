@@ -54,7 +54,10 @@ export interface LoadOptions {
   signal?: AbortSignal
   /** Try this device first (`'wasm'` forces WASM). */
   backend?: BackendName
-  /** Dynamic batching over the manifest's `runtime.batching` (`false`: none). */
+  /**
+   * Dynamic batching over the manifest's `runtime.batching` (`false`: none). A version has one queue: the
+   * option of the load that first loaded it holds until it is unloaded.
+   */
   batching?: BatchingOption
 }
 

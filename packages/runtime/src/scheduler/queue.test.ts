@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { RequestQueue } from './queue.js'
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
@@ -59,6 +59,45 @@ describe('RequestQueue', () => {
     ]
     expect(await Promise.all(items.map((i) => q.push(i)))).toEqual(['a', 'a', 'a', 'b', 'a'])
     expect(batches).toEqual([[1, 2], [2], [1], [1]])
+  })
+
+  it('runs a full batch at once; a partial one waits maxDelayMs for company', async () => {
+    vi.useFakeTimers()
+    try {
+      const batches: number[][] = []
+      const q = new RequestQueue<number, number>({
+        maxLength: 100,
+        run: async (items) => {
+          batches.push(items)
+          return items
+        },
+        batch: { maxBatchSize: 4, maxDelayMs: 1000, rows: () => 1, compatible: () => true },
+      })
+      const full = [1, 2, 3, 4].map((n) => q.push(n))
+      // The fourth request filled the batch: it ran without waiting for the timer.
+      expect(batches).toEqual([[1, 2, 3, 4]])
+      expect(await Promise.all(full)).toEqual([1, 2, 3, 4])
+      const partial = [5, 6].map((n) => q.push(n))
+      await vi.advanceTimersByTimeAsync(999)
+      expect(batches).toHaveLength(1)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(batches).toEqual([
+        [1, 2, 3, 4],
+        [5, 6],
+      ])
+      expect(await Promise.all(partial)).toEqual([5, 6])
+      // A wait whose only request was aborted ends, and the next request gets a wait of its own.
+      const ac = new AbortController()
+      const gone = q.push(7, ac.signal).catch((e: { code: string }) => e.code)
+      ac.abort()
+      expect(await gone).toBe('ABORTED')
+      await vi.advanceTimersByTimeAsync(1000)
+      const next = q.push(8)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(await next).toBe(8)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('rejects everything waiting on close', async () => {

@@ -1,7 +1,8 @@
 /**
  * A per-model request queue: one batch runs at a time, FIFO, bounded (QUEUE_FULL), cancellable
  * (ABORTED). With `batch` set it is a dynamic batcher: contiguous compatible requests are merged up to
- * `maxBatchSize` rows, waiting at most `maxDelayMs` for company when the queue was idle.
+ * `maxBatchSize` rows, waiting at most `maxDelayMs` for company when the queue was idle (and no longer
+ * once a batch is full).
  */
 import { FerryError } from '@ferry/protocol'
 
@@ -101,20 +102,24 @@ export class RequestQueue<T, R> {
   /** Rejects everything waiting with `error` and refuses new requests. */
   close(error: FerryError): void {
     this.#closedWith = error
-    if (this.#timer) clearTimeout(this.#timer)
+    clearTimeout(this.#timer)
     for (const p of this.#waiting.splice(0)) p.reject(error)
   }
 
   #pump(delayed: boolean): void {
-    if (this.#running || this.#waiting.length === 0 || this.#timer) return
+    if (this.#running || this.#waiting.length === 0) return
     const b = this.#opts.batch
+    // Waits for company (maxDelayMs from the first request) only until a batch is full: a full batch
+    // runs at once.
     if (b && !delayed && b.maxDelayMs > 0 && this.#rowsWaiting(b) < b.maxBatchSize) {
-      this.#timer = setTimeout(() => {
+      this.#timer ??= setTimeout(() => {
         this.#timer = undefined
         this.#pump(true)
       }, b.maxDelayMs)
       return
     }
+    clearTimeout(this.#timer)
+    this.#timer = undefined
     const batch = this.#take()
     this.#running = true
     void this.#execute(batch)

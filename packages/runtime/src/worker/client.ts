@@ -131,18 +131,13 @@ export function workerEngine(
       )
   }
 
-  const gen = async (): Promise<Generation> => {
-    if (closed) throw runtimeClosed()
-    const g = current ?? start()
-    current = g
-    await g.ready
-    return g
-  }
-
   /** Runs `f` on the live worker, counting `name` busy there meanwhile. */
   const on = async <T>(name: string | null, f: (g: Generation) => Promise<T>): Promise<T> => {
     if (name) tooLarge(name)
-    const g = await gen()
+    if (closed) throw runtimeClosed()
+    current ??= start()
+    const g = current
+    await g.ready
     const n = name ?? ''
     g.busy.set(n, (g.busy.get(n) ?? 0) + 1)
     try {
@@ -179,8 +174,9 @@ export function workerEngine(
       const h = handles.get(handle)
       if (!h)
         return Promise.reject(new FerryError('MODEL_UNLOADED', 'this model was unloaded; load it again'))
+      // No await before the post when the model is loaded on this worker already (the usual case).
       return on(h.req.name, async (g) =>
-        g.rpc.call('run', [await remote(h, g), inputs, callId], transfer ? { transfer } : {}),
+        g.rpc.call('run', [h.gen === g ? h.remote : await remote(h, g), inputs, callId], { transfer }),
       )
     },
     abort: (callId) => void current?.rpc.call('abort', [callId]).catch(() => {}),

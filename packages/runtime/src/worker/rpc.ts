@@ -105,7 +105,8 @@ export class Rpc<Mine extends Handlers<Mine>, Theirs extends Handlers<Theirs>> {
     if (!m || typeof m !== 'object') return
     if ('c' in m) void this.#serve(m.c, m.op, m.a)
     else if ('g' in m) this.#pending.get(m.g)?.progress?.(m.v)
-    else if (!('k' in m)) this.#onEvents?.(m.ev)
+    // Anything else a custom worker posts on its own channel is not ours: ignored.
+    else if (!('k' in m)) m.ev && this.#onEvents?.(m.ev)
     else {
       if (m.ev) this.#onEvents?.(m.ev)
       const p = this.#pending.get(m.k)

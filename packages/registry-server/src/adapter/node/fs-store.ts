@@ -9,20 +9,8 @@
 import { randomUUID } from 'node:crypto'
 import { type FileHandle, link, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  digestHex,
-  FerryError,
-  isValidAlias,
-  isValidDigest,
-  isValidName,
-  type Manifest,
-} from '@ferry/protocol'
-import {
-  deleteAliasChange,
-  deleteVersionChange,
-  setAliasChange,
-  updateModelDoc,
-} from '../../store/model-doc.js'
+import { digestHex, FerryError, isValidDigest, isValidName, type Manifest } from '@ferry/protocol'
+import { docOperations } from '../../store/model-doc.js'
 import type { BlobInfo, BlobStore, BlobUpload, ByteRange, VersionSlot } from '../../store/types.js'
 import { fsOpen, type OpenFile, syncDir, writeSynced } from './durable.js'
 import { fileBody } from './file-body.js'
@@ -75,9 +63,6 @@ export function createFsStore(dir: string, options: FsStoreOptions = {}): BlobSt
   const modelDir = (name: string) => {
     checkName(name)
     return join(modelsDir, name)
-  }
-  const checkAlias = (alias: string) => {
-    if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
   }
   const tmpFile = async () => {
     await mkdir(tmpDir, { recursive: true })
@@ -227,26 +212,6 @@ export function createFsStore(dir: string, options: FsStoreOptions = {}): BlobSt
       return true
     },
 
-    async deleteManifest(name, version) {
-      if (!(await manifestExists(name, version))) return false
-      return updateModelDoc(docs, name, deleteVersionChange(name, version))
-    },
-
-    async getAliases(name) {
-      return (await docs.read(name)).doc.aliases
-    },
-
-    async setAlias(name, alias, version) {
-      checkAlias(alias)
-      if (!(await manifestExists(name, version))) {
-        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
-      }
-      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
-    },
-
-    async deleteAlias(name, alias) {
-      checkAlias(alias)
-      return updateModelDoc(docs, name, deleteAliasChange(alias))
-    },
+    ...docOperations(docs, manifestExists),
   }
 }

@@ -9,24 +9,9 @@
  * Incomplete multipart uploads and staging objects older than the sweep's age are removed by
  * `sweepStaging`, which every running instance calls periodically.
  */
-import {
-  digestHex,
-  FerryError,
-  isValidAlias,
-  isValidDigest,
-  isValidName,
-  type Manifest,
-} from '@ferry/protocol'
+import { digestHex, FerryError, isValidDigest, isValidName, type Manifest } from '@ferry/protocol'
 import { nativeBodyOf } from '../../http/native-body.js'
-import {
-  type DocStorage,
-  deleteAliasChange,
-  deleteVersionChange,
-  emptyDoc,
-  parseModelDoc,
-  setAliasChange,
-  updateModelDoc,
-} from '../model-doc.js'
+import { type DocStorage, docOperations, emptyDoc, parseModelDoc } from '../model-doc.js'
 import type { BlobInfo, BlobStore, ByteRange, VersionSlot } from '../types.js'
 import { bareEtag, S3Client } from './client.js'
 import type { S3StoreConfig } from './config.js'
@@ -69,10 +54,6 @@ const MIN_PART_SIZE = 5 * 1024 * 1024
 
 function checkName(name: string): void {
   if (!isValidName(name)) throw new FerryError('INVALID_NAME', `invalid model name "${name}"`)
-}
-
-function checkAlias(alias: string): void {
-  if (!isValidAlias(alias)) throw new FerryError('INVALID_ALIAS', `invalid alias "${alias}"`)
 }
 
 /**
@@ -325,26 +306,6 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
       return false
     },
 
-    async deleteManifest(name, version) {
-      if (!(await manifestExists(name, version))) return false
-      return updateModelDoc(docs, name, deleteVersionChange(name, version))
-    },
-
-    async getAliases(name) {
-      return (await docs.read(name)).doc.aliases
-    },
-
-    async setAlias(name, alias, version) {
-      checkAlias(alias)
-      if (!(await manifestExists(name, version))) {
-        throw new FerryError('VERSION_NOT_FOUND', `model "${name}" has no version ${version}`)
-      }
-      await updateModelDoc(docs, name, setAliasChange(name, alias, version))
-    },
-
-    async deleteAlias(name, alias) {
-      checkAlias(alias)
-      return updateModelDoc(docs, name, deleteAliasChange(alias))
-    },
+    ...docOperations(docs, manifestExists),
   }
 }

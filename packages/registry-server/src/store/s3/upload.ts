@@ -15,6 +15,7 @@
  * that exists; a race of two identical uploads at worst rewrites the same verified bytes.
  */
 import { digestHex, FerryError } from '@ferry/protocol'
+import { concatBytes } from '../../bytes.js'
 import type { BlobUpload } from '../types.js'
 import type { S3Client } from './client.js'
 
@@ -92,7 +93,7 @@ function joining(to: WritableStream<Uint8Array>, size: number): WritableStream<U
   let heldBytes = 0
   const flush = async () => {
     if (heldBytes === 0) return
-    const out = concat(held, heldBytes)
+    const out = concatBytes(held, heldBytes)
     held = []
     heldBytes = 0
     await writer.write(out)
@@ -109,17 +110,6 @@ function joining(to: WritableStream<Uint8Array>, size: number): WritableStream<U
     },
     abort: (reason) => writer.abort(reason),
   })
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]?.byteLength === size) return chunks[0]
-  const out = new Uint8Array(size)
-  let off = 0
-  for (const c of chunks) {
-    out.set(c, off)
-    off += c.byteLength
-  }
-  return out
 }
 
 /** Begins an upload; see the module comment for where its bytes go. */
@@ -151,7 +141,7 @@ export async function beginS3Upload(opts: S3UploadOptions): Promise<BlobUpload> 
     while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight)
   }
   const flush = async () => {
-    const body = concat(chunks, buffered)
+    const body = concatBytes(chunks, buffered)
     chunks = []
     buffered = 0
     await sendPart(body)
@@ -187,7 +177,7 @@ export async function beginS3Upload(opts: S3UploadOptions): Promise<BlobUpload> 
           const res = await client.send({
             method: 'PUT',
             key: target,
-            body: concat(chunks, buffered),
+            body: concatBytes(chunks, buffered),
             headers: { 'if-none-match': '*', 'x-amz-content-sha256': digestHex(digest) },
           })
           await res.body?.cancel()
