@@ -3,31 +3,47 @@
 //   download: the registry (`ferry serve --store s3://…`, a child process) streaming a blob from the bucket
 //     ÷ a direct GET of the same object (presigned URL) — goal ≥ 0.95 (throughput); with --blob-redirect
 //     (the 302 hop, then the bucket) — goal 1.0;
-//   publish: POST /v1/blobs?digest= plus the manifest POST ÷ the S3 client alone (aws4fetch) uploading the
-//     same bytes, the better of one PUT and a multipart upload — goal ≤ 1.1.
-// Floor: a bare Node proxy with no Ferry code (pipes the bucket's GET to the client; pipes an upload into
-// one streamed PUT), so a ratio can be read against what any registry in the path must pay.
-// Options: --size-mb N (64), --rounds N (5). Needs Ceph (see scripts/ceph) and `npm run build` first.
-// FERRY_TEST_CEPH='{"endpoint":…}' (as printed for vitest) reuses a running cluster.
+//   publish: POST /v1/blobs?digest= plus the manifest POST ÷ the S3 client alone uploading the same bytes,
+//     the better of one PUT and a multipart upload — goal ≤ 1.1.
+// Floors, with no Ferry code: a bare Node proxy that pipes the bucket's GET to the client and an upload into
+// one streamed PUT; a bare server that answers 302 to the bucket (what any redirect costs); and the same proxy doing what a registry that verifies uploads must do (hash the bytes
+// as they pass, and have S3 check them against the digest, x-amz-content-sha256, as Ferry does).
+// Besides wall time, each row gives the CPU time (all threads, /proc) of the process in the path (the
+// registry or the proxy) and of the Ceph daemons: steadier than wall time on a loaded machine, and what
+// a path costs it.
+// Options: --size-mb N (64), --rounds N (5); --compare-fetch: also a registry whose S3 client sends with
+// the global fetch (the transport Deno and edge hosts use) instead of node:http; --compare-bin PATH: also a
+// registry started from another build's bin/ferry.js (an earlier commit, say), paired round by round;
+// --paths a,b,…: only these rows (the keys of `paths` below). Needs Ceph (see scripts/ceph) and
+// `npm run build` first. FERRY_TEST_CEPH='{"endpoint":…}' (as printed by scripts/ceph/cluster.mjs) reuses
+// a running cluster.
 import { spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AwsClient } from 'aws4fetch'
 import { startCeph } from '../scripts/ceph/cluster.mjs'
+import { cephPids, cpuMs, cpuMsOf } from './lib/proc-cpu.mjs'
 
 const { values } = parseArgs({
-  options: { 'size-mb': { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    'size-mb': { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '5' },
+    'compare-fetch': { type: 'boolean', default: false },
+    'compare-bin': { type: 'string' },
+    paths: { type: 'string' },
+  },
 })
 const SIZE = Number(values['size-mb']) * 1024 * 1024
 const ROUNDS = Number(values.rounds)
 const TOKEN = 'bench-token'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'packages/registry-server/bin/ferry.js')
-if (!existsSync(join(root, 'packages/registry-server/dist/cli/main.js'))) {
+const nodeEntry = join(root, 'packages/registry-server/dist/adapter/node/index.js')
+if (!existsSync(nodeEntry)) {
   console.error('registry-s3: build first (npm run build)')
   process.exit(1)
 }
@@ -36,6 +52,7 @@ const cluster = process.env.FERRY_TEST_CEPH
   ? { ...JSON.parse(process.env.FERRY_TEST_CEPH), stop: async () => {} }
   : await startCeph()
 const { endpoint, bucket, region, accessKeyId, secretAccessKey } = cluster
+const ceph = cephPids(endpoint)
 const prefix = `bench-${Date.now()}`
 const s3 = new AwsClient({ accessKeyId, secretAccessKey, region, service: 's3' })
 const env = {
@@ -44,25 +61,59 @@ const env = {
   AWS_SECRET_ACCESS_KEY: secretAccessKey,
   AWS_REGION: region,
   AWS_ENDPOINT_URL_S3: endpoint,
+  FERRY_TOKEN: TOKEN,
 }
 const objectUrl = (key) => `${endpoint}/${bucket}/${prefix}/${key}`
 const presign = async (key, method = 'GET') =>
   (await s3.sign(`${objectUrl(key)}?X-Amz-Expires=3600`, { method, aws: { signQuery: true } })).url
+/** URL and headers of a PUT that S3 stores only if the bytes hash to `hex` (x-amz-content-sha256, signed). */
+async function checkedPut(key, hex) {
+  const signed = await s3.sign(objectUrl(key), { method: 'PUT', headers: { 'x-amz-content-sha256': hex } })
+  return { url: signed.url, headers: Object.fromEntries(signed.headers) }
+}
 
+// GET: the bucket's answer piped to the client (GET /redirect: a 302 to the bucket). PUT: the upload piped into one PUT to the URL and headers in
+// the x-put header; with x-hash, hashed on the way (what a registry that checks digests must also do).
 const PROXY = `
 const http = require('node:http')
-const [getUrl, putUrl] = [process.argv[1], process.argv[2]]
+const { createHash } = require('node:crypto')
+const getUrl = process.argv[1]
 const server = http.createServer((req, res) => {
+  if (req.url === '/redirect') {
+    res.writeHead(302, { location: getUrl })
+    return res.end()
+  }
   if (req.method === 'GET') {
     http.get(getUrl, { agent: false }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res) })
-  } else {
-    const out = http.request(putUrl, { method: 'PUT', agent: false, headers: { 'content-length': req.headers['content-length'] } }, (up) => {
-      up.resume(); up.on('end', () => { res.writeHead(up.statusCode); res.end() })
-    })
-    req.pipe(out)
+    return
   }
+  const put = JSON.parse(req.headers['x-put'])
+  const hash = req.headers['x-hash'] ? createHash('sha256') : null
+  if (hash) req.on('data', (c) => hash.update(c))
+  const headers = { ...put.headers, 'content-length': req.headers['content-length'] }
+  const out = http.request(put.url, { method: 'PUT', agent: false, headers }, (up) => {
+    up.resume()
+    up.on('end', () => {
+      const ok = !hash || hash.digest('hex') === req.headers['x-hash']
+      res.writeHead(ok ? up.statusCode : 422)
+      res.end()
+    })
+  })
+  req.pipe(out)
 })
 server.listen(0, '127.0.0.1', () => console.log('Proxy: http://127.0.0.1:' + server.address().port))
+process.on('SIGTERM', () => process.exit(0))
+`
+
+// The registry with its S3 client on the global fetch (what Deno and edge hosts use), for --compare-fetch.
+const FETCH_REGISTRY = `
+const { serve } = await import(${JSON.stringify(pathToFileURL(nodeEntry).href)})
+const { createS3Store, s3ConfigFromEnv } = await import(${JSON.stringify(
+  pathToFileURL(join(root, 'packages/registry-server/dist/index.js')).href,
+)})
+const store = createS3Store(s3ConfigFromEnv(process.argv[1], process.env))
+const r = await serve({ store, tokens: [process.env.FERRY_TOKEN] })
+console.log('Registry: ' + r.url + '/v1')
 process.on('SIGTERM', () => process.exit(0))
 `
 
@@ -93,7 +144,7 @@ function download(url, follow = false) {
         if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`))
         let n = 0
         res.on('data', (c) => (n += c.length))
-        res.on('end', () => resolve(n))
+        res.on('end', () => (n === SIZE ? resolve(n) : reject(new Error(`GET ${url}: ${n} bytes`))))
         res.on('error', reject)
       })
       .on('error', reject)
@@ -161,163 +212,223 @@ async function multipartUpload(key, body) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-async function time(fn) {
+
+const blob = randomFillSync(new Uint8Array(SIZE))
+/** A fresh variant of the blob (one byte differs), so no upload finds its bytes already there. */
+let variants = 0
+const variant = () => {
+  const b = blob.slice()
+  variants++
+  b[0] = variants & 0xff
+  b[1] = variants >> 8
+  return b
+}
+const hexOf = (b) => createHash('sha256').update(b).digest('hex')
+
+const store = `s3://${bucket}/${prefix}/ferry`
+const registry = await startServer([bin, 'serve', '--port', '0', '--store', store], /Registry: (\S+)\/v1/)
+const redirecting = await startServer(
+  [bin, 'serve', '--port', '0', '--store', store, '--blob-redirect'],
+  /Registry: (\S+)\/v1/,
+)
+const viaFetch = values['compare-fetch']
+  ? await startServer(['--input-type=module', '-e', FETCH_REGISTRY, store], /Registry: (\S+)\/v1/)
+  : null
+const other = values['compare-bin']
+  ? await startServer(
+      [values['compare-bin'], 'serve', '--port', '0', '--store', store],
+      /Registry: (\S+)\/v1/,
+    )
+  : null
+const digest = `sha256:${hexOf(blob)}`
+await send(`${registry.url}/v1/blobs?digest=${digest}`, 'POST', blob, { authorization: `Bearer ${TOKEN}` })
+const directUrl = await presign(`ferry/blobs/sha256/${digest.slice(7)}`)
+const proxy = await startServer(['-e', PROXY, directUrl], /Proxy: (\S+)/)
+
+/** Ferry's publish: the blob, then the manifest; resolves the manifest POST's own ms. */
+async function publish(base, bytes) {
+  const d = `sha256:${hexOf(bytes)}`
+  const auth = { authorization: `Bearer ${TOKEN}` }
+  await send(`${base}/v1/blobs?digest=${d}`, 'POST', bytes, auth)
+  const manifest = {
+    schemaVersion: 1,
+    format: 'onnx',
+    files: [{ path: 'model.onnx', role: 'model', digest: d, size: bytes.length }],
+    inputs: [],
+    outputs: [],
+  }
   const t0 = performance.now()
-  await fn()
+  await send(`${base}/v1/models/bench/versions`, 'POST', Buffer.from(JSON.stringify(manifest)), {
+    ...auth,
+    'content-type': 'application/json',
+  })
   return performance.now() - t0
 }
 
-const blob = randomFillSync(new Uint8Array(SIZE))
-/** A fresh variant of the blob for round `i` (one byte differs), so no upload finds its bytes already there. */
-const variant = (i) => {
-  const b = blob.slice()
-  b[0] = i & 0xff
-  b[1] = i >> 8
-  return b
-}
-const digestOf = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-
-const registry = await startServer(
-  [bin, 'serve', '--port', '0', '--store', `s3://${bucket}/${prefix}/ferry`, '--token', TOKEN],
-  /Registry: (\S+)\/v1/,
-)
-const redirecting = await startServer(
-  [
-    bin,
-    'serve',
-    '--port',
-    '0',
-    '--store',
-    `s3://${bucket}/${prefix}/ferry`,
-    '--token',
-    TOKEN,
-    '--blob-redirect',
-  ],
-  /Registry: (\S+)\/v1/,
-)
-const digest = digestOf(blob)
-await send(`${registry.url}/v1/blobs?digest=${digest}`, 'POST', blob, { authorization: `Bearer ${TOKEN}` })
-const directUrl = await presign(`ferry/blobs/sha256/${digest.slice(7)}`)
-const proxy = await startServer(
-  ['-e', PROXY, directUrl, await presign('proxy-upload', 'PUT')],
-  /Proxy: (\S+)/,
-)
-
-const rows = {
-  direct: [],
-  ferry: [],
-  redirect: [],
-  proxy: [],
-  put: [],
-  multipart: [],
-  publish: [],
-  proxyUp: [],
-}
-try {
-  // Round 0 warms every path up and is not counted; the download order rotates from round to round.
-  for (let r = 0; r <= ROUNDS; r++) {
-    const keep = (row, ms) => r > 0 && row.push(ms)
-    const downloads = [
-      () => time(() => download(directUrl)).then((ms) => keep(rows.direct, ms)),
-      () => time(() => download(`${registry.url}/v1/blobs/${digest}`)).then((ms) => keep(rows.ferry, ms)),
-      () =>
-        time(() => download(`${redirecting.url}/v1/blobs/${digest}`, true)).then((ms) =>
-          keep(rows.redirect, ms),
-        ),
-      () => time(() => download(`${proxy.url}/`)).then((ms) => keep(rows.proxy, ms)),
-    ]
-    for (let k = 0; k < downloads.length; k++) await downloads[(k + r) % downloads.length]()
-
-    const [a, b, c, d] = [0, 1, 2, 3].map((k) => variant(r * 4 + k + 1))
-    const putUrl = await presign(`alone-${r}`, 'PUT')
-    keep(rows.put, await time(() => send(putUrl, 'PUT', a)))
-    keep(rows.multipart, await time(() => multipartUpload(`alone-mp-${r}`, b)))
-    const dc = digestOf(c)
-    keep(
-      rows.publish,
-      await time(async () => {
-        await send(`${registry.url}/v1/blobs?digest=${dc}`, 'POST', c, { authorization: `Bearer ${TOKEN}` })
-        const manifest = {
-          schemaVersion: 1,
-          format: 'onnx',
-          files: [{ path: 'model.onnx', role: 'model', digest: dc, size: c.length }],
-          inputs: [],
-          outputs: [],
-        }
-        await send(
-          `${registry.url}/v1/models/bench/versions`,
-          'POST',
-          Buffer.from(JSON.stringify(manifest)),
-          {
-            authorization: `Bearer ${TOKEN}`,
-            'content-type': 'application/json',
-          },
-        )
+// Each path: what it runs (given a fresh variant of the blob for uploads) and the process in its way.
+const paths = {
+  direct: { run: () => download(directUrl) },
+  ferry: { run: () => download(`${registry.url}/v1/blobs/${digest}`), pid: registry.child.pid },
+  ...(viaFetch
+    ? { ferryFetch: { run: () => download(`${viaFetch.url}/v1/blobs/${digest}`), pid: viaFetch.child.pid } }
+    : {}),
+  ...(other
+    ? { ferryOther: { run: () => download(`${other.url}/v1/blobs/${digest}`), pid: other.child.pid } }
+    : {}),
+  redirect: {
+    run: () => download(`${redirecting.url}/v1/blobs/${digest}`, true),
+    pid: redirecting.child.pid,
+  },
+  proxy: { run: () => download(`${proxy.url}/`), pid: proxy.child.pid },
+  redirectFloor: { run: () => download(`${proxy.url}/redirect`, true), pid: proxy.child.pid },
+  put: { upload: true, run: async (b) => send(await presign(`alone-${variants}`, 'PUT'), 'PUT', b) },
+  putChecked: {
+    upload: true,
+    run: async (b) => {
+      const { url, headers } = await checkedPut(`alone-checked-${variants}`, hexOf(b))
+      await send(url, 'PUT', b, headers)
+    },
+  },
+  multipart: { upload: true, run: (b) => multipartUpload(`alone-mp-${variants}`, b) },
+  publish: { upload: true, run: (b) => publish(registry.url, b), pid: registry.child.pid },
+  ...(viaFetch
+    ? { publishFetch: { upload: true, run: (b) => publish(viaFetch.url, b), pid: viaFetch.child.pid } }
+    : {}),
+  ...(other
+    ? { publishOther: { upload: true, run: (b) => publish(other.url, b), pid: other.child.pid } }
+    : {}),
+  proxyUp: {
+    upload: true,
+    run: async (b) =>
+      send(`${proxy.url}/`, 'PUT', b, {
+        'x-put': JSON.stringify({ url: await presign(`proxy-${variants}`, 'PUT'), headers: {} }),
       }),
-    )
-    keep(rows.proxyUp, await time(() => send(`${proxy.url}/`, 'PUT', d)))
+    pid: proxy.child.pid,
+  },
+  proxyUpChecked: {
+    upload: true,
+    run: async (b) => {
+      const hex = hexOf(b)
+      const put = await checkedPut(`proxy-checked-${variants}`, hex)
+      await send(`${proxy.url}/`, 'PUT', b, { 'x-put': JSON.stringify(put), 'x-hash': hex })
+    },
+    pid: proxy.child.pid,
+  },
+}
+if (values.paths) {
+  const keep = new Set(values.paths.split(','))
+  for (const k of Object.keys(paths)) if (!keep.has(k)) delete paths[k]
+}
+const rows = Object.fromEntries(
+  Object.keys(paths).map((k) => [k, { ms: [], cpu: [], ceph: [], manifest: [] }]),
+)
+
+try {
+  // Round 0 warms every path up and is not counted; the order rotates from round to round.
+  const names = Object.keys(paths)
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length]
+      const path = paths[name]
+      const bytes = path.upload ? variant() : null
+      const [cpu0, ceph0, t0] = [path.pid ? cpuMs(path.pid) : 0, cpuMsOf(ceph), performance.now()]
+      const extra = await path.run(bytes)
+      const ms = performance.now() - t0
+      if (r === 0) continue
+      const row = rows[name]
+      row.ms.push(ms)
+      row.cpu.push(path.pid ? cpuMs(path.pid) - cpu0 : Number.NaN)
+      row.ceph.push(cpuMsOf(ceph) - ceph0)
+      if (typeof extra === 'number') row.manifest.push(extra)
+    }
   }
 } finally {
-  for (const s of [registry, redirecting, proxy]) s.child.kill('SIGTERM')
+  for (const s of [registry, redirecting, proxy, viaFetch, other]) s?.child.kill('SIGTERM')
 }
 
+const m = Object.fromEntries(
+  Object.entries(rows).map(([k, v]) => [
+    k,
+    { ms: median(v.ms), cpu: median(v.cpu), ceph: median(v.ceph), manifest: median(v.manifest) },
+  ]),
+)
+const alone = Math.min(...[m.put?.ms, m.multipart?.ms].filter((x) => x !== undefined))
 const mbps = (ms) => (SIZE / 1e6 / (ms / 1000)).toFixed(0)
-const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]))
-const alone = Math.min(m.put, m.multipart)
-console.log(`S3 store on Ceph RGW (memstore, loopback), ${SIZE >> 20} MiB, median of ${ROUNDS} rounds`)
-console.table({
-  'download: direct S3 GET (baseline)': {
-    ms: m.direct.toFixed(0),
-    'MB/s': mbps(m.direct),
-    ratio: '1.00',
-    goal: '',
-  },
-  'download: through the registry': {
-    ms: m.ferry.toFixed(0),
-    'MB/s': mbps(m.ferry),
-    ratio: (m.direct / m.ferry).toFixed(2),
-    goal: '≥ 0.95',
-  },
-  'download: --blob-redirect (302 + bucket)': {
-    ms: m.redirect.toFixed(0),
-    'MB/s': mbps(m.redirect),
-    ratio: (m.direct / m.redirect).toFixed(2),
-    goal: '1.0',
-  },
-  'download floor: bare Node proxy': {
-    ms: m.proxy.toFixed(0),
-    'MB/s': mbps(m.proxy),
-    ratio: (m.direct / m.proxy).toFixed(2),
-    goal: '',
-  },
-  'upload: S3 client alone, one PUT': {
-    ms: m.put.toFixed(0),
-    'MB/s': mbps(m.put),
-    ratio: (m.put / alone).toFixed(2),
-    goal: '',
-  },
-  'upload: S3 client alone, multipart': {
-    ms: m.multipart.toFixed(0),
-    'MB/s': mbps(m.multipart),
-    ratio: (m.multipart / alone).toFixed(2),
-    goal: '',
-  },
-  'publish through the registry ÷ alone': {
-    ms: m.publish.toFixed(0),
-    'MB/s': mbps(m.publish),
-    ratio: (m.publish / alone).toFixed(2),
-    goal: '≤ 1.1',
-  },
-  'upload floor: bare Node proxy, one PUT': {
-    ms: m.proxyUp.toFixed(0),
-    'MB/s': mbps(m.proxyUp),
-    ratio: (m.proxyUp / alone).toFixed(2),
-    goal: '',
-  },
+const cell = (x) => (Number.isFinite(x) ? x.toFixed(0) : '')
+const line = (key, ratio, goal = '') => ({
+  ms: cell(m[key].ms),
+  'MB/s': mbps(m[key].ms),
+  ratio: ratio.toFixed(2),
+  goal,
+  'server CPU ms': cell(m[key].cpu),
+  'Ceph CPU ms': cell(m[key].ceph),
 })
+const down = (key, goal) => line(key, (m.direct?.ms ?? Number.NaN) / m[key].ms, goal)
+const up = (key, goal) => line(key, m[key].ms / alone, goal)
+console.log(
+  `S3 store on Ceph RGW (memstore, loopback), ${SIZE >> 20} MiB, median of ${ROUNDS} rounds, load average ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+)
+const labels = {
+  direct: ['download: direct S3 GET (baseline)', down],
+  ferry: ['download: through the registry', down, '≥ 0.95'],
+  ferryFetch: ['download: registry, S3 client on fetch', down],
+  ferryOther: ['download: registry of --compare-bin', down],
+  redirect: ['download: --blob-redirect (302 + bucket)', down, '1.0'],
+  proxy: ['download floor: bare Node proxy', down],
+  redirectFloor: ['redirect floor: bare 302 + bucket', down],
+  put: ['upload: S3 client alone, one PUT', up],
+  multipart: ['upload: S3 client alone, multipart', up],
+  putChecked: ['upload: one PUT, S3 checks the digest', up],
+  publish: ['publish through the registry ÷ alone', up, '≤ 1.1'],
+  publishFetch: ['publish: registry, S3 client on fetch', up],
+  publishOther: ['publish: registry of --compare-bin', up],
+  proxyUp: ['upload floor: bare Node proxy, one PUT', up],
+  proxyUpChecked: ['upload floor + hash, S3 checks digest', up],
+}
+console.table(
+  Object.fromEntries(
+    Object.entries(labels)
+      .filter(([key]) => rows[key])
+      .map(([key, [label, fn, goal]]) => [label, fn(key, goal)]),
+  ),
+)
 console.log(
   'download ratios: baseline time ÷ time (higher is better); upload ratios: time ÷ the faster S3-alone upload (lower is better)',
 )
+const f = (x) => x.toFixed(2)
+if (m.ferry && m.proxy) {
+  console.log(
+    `Ferry ÷ floor, download: ${f(m.proxy.ms / m.ferry.ms)} of the bare proxy's throughput, ${f(m.ferry.cpu / m.proxy.cpu)}× its CPU`,
+  )
+}
+if (m.redirect && m.redirectFloor) {
+  console.log(
+    `Ferry ÷ floor, redirect: ${f(m.redirectFloor.ms / m.redirect.ms)} of a bare 302's throughput (${cell(m.redirect.ms - m.redirectFloor.ms)} ms more)`,
+  )
+}
+if (m.publish && m.proxyUp && m.proxyUpChecked) {
+  console.log(
+    `Ferry ÷ floor, publish: ${f(m.publish.ms / m.proxyUp.ms)}× the bare proxy's time, ${f(m.publish.ms / m.proxyUpChecked.ms)}× ` +
+      `the hashing one's, ${f(m.publish.cpu / m.proxyUpChecked.cpu)}× its CPU; the manifest POST took ${cell(m.publish.manifest)} ms`,
+  )
+}
+if (m.ferryFetch && m.publishFetch) {
+  console.log(
+    `registry CPU, S3 client on node:http ÷ on fetch: download ${f(m.ferry.cpu / m.ferryFetch.cpu)}×, ` +
+      `publish ${f(m.publish.cpu / m.publishFetch.cpu)}×`,
+  )
+}
+if (m.ferryOther && m.publishOther) {
+  console.log(
+    `this build ÷ --compare-bin's: download ${f(m.ferryOther.ms / m.ferry.ms)} of its time (CPU ${f(m.ferry.cpu / m.ferryOther.cpu)}×), ` +
+      `publish ${f(m.publish.ms / m.publishOther.ms)}× its time (CPU ${f(m.publish.cpu / m.publishOther.cpu)}×)`,
+  )
+}
 // Leave the bucket as it was (a reused cluster keeps its data in memory).
 for (;;) {
   const xml = await (await s3.fetch(`${endpoint}/${bucket}?list-type=2&prefix=${prefix}/`)).text()

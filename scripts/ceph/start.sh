@@ -72,7 +72,7 @@ rgw gc processor period = 5
 rgw gc processor max time = 5
 CONF
   for port in "$@"; do
-    printf '[client.rgw.%s]\nrgw frontends = beast endpoint=127.0.0.1:%s\n' "$port" "$port"
+    printf '[client.rgw.%s]\nrgw frontends = beast endpoint=127.0.0.1:%s tcp_nodelay=1\n' "$port" "$port"
   done
 } >"$conf"
 

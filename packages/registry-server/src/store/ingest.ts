@@ -26,16 +26,6 @@ export async function ingestBlob(
 ): Promise<{ digest: string; size: number }> {
   const hash = (opts.createHash ?? nobleSha256)()
   let size = 0
-  const meter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      size += chunk.byteLength
-      if (size > opts.maxBytes) {
-        throw new FerryError('PAYLOAD_TOO_LARGE', `blob exceeds the limit of ${opts.maxBytes} bytes`)
-      }
-      hash.update(chunk)
-      controller.enqueue(chunk)
-    },
-  })
   const upload = await store.beginBlobUpload({
     ...(opts.expectedDigest === undefined ? {} : { digest: opts.expectedDigest }),
     ...(opts.expectedSize === undefined ? {} : { size: opts.expectedSize }),
@@ -43,11 +33,13 @@ export async function ingestBlob(
   let stored = false
   try {
     try {
-      // preventCancel: a failed upload leaves the rest of `body` to the caller (an HTTP server reads and
-      // drops it, so that the client gets the error answer instead of a reset connection).
-      await body
-        .pipeThrough(meter, { preventCancel: true })
-        .pipeTo(upload.writable, opts.signal === undefined ? {} : { signal: opts.signal })
+      await pump(body, upload.writable, opts.signal, (chunk) => {
+        size += chunk.byteLength
+        if (size > opts.maxBytes) {
+          throw new FerryError('PAYLOAD_TOO_LARGE', `blob exceeds the limit of ${opts.maxBytes} bytes`)
+        }
+        hash.update(chunk)
+      })
     } catch (err) {
       throw streamFailure(err, opts.signal)
     }
@@ -63,6 +55,54 @@ export async function ingestBlob(
     return { digest, size }
   } finally {
     if (!stored) await upload.abort().catch(() => {})
+  }
+}
+
+/**
+ * Reads `body` into `writable`, showing each chunk to `look` first (which may throw to stop), then closes
+ * `writable`. A plain loop rather than pipeThrough/pipeTo: each chunk takes one read and one write instead of
+ * a trip through a TransformStream and two pipes. On failure or abort `writable` is aborted and `body` is
+ * left unread and unlocked (an HTTP server reads and drops the rest, so that the client gets the error
+ * answer instead of a reset connection).
+ */
+async function pump(
+  body: ReadableStream<Uint8Array>,
+  writable: WritableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+  look: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const reader = body.getReader()
+  const writer = writable.getWriter()
+  let released = false
+  const release = () => {
+    if (released) return
+    released = true
+    // A read still waiting is rejected, so the loop stops even if the sender has stalled.
+    reader.releaseLock()
+  }
+  const onAbort = () => {
+    release()
+    writer.abort(signal?.reason).catch(() => {})
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (signal?.aborted) throw signal.reason
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      look(value)
+      await writer.ready
+      // Its failure also fails the next `ready` or the close.
+      writer.write(value).catch(() => {})
+    }
+    await writer.close()
+  } catch (err) {
+    await writer.abort(err).catch(() => {})
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    release()
+    writer.releaseLock()
   }
 }
 

@@ -4,6 +4,26 @@ import type { BlobStore } from './types.js'
 
 /** How many taken version numbers a publish skips before giving up. */
 const MAX_PUBLISH_ATTEMPTS = 1000
+/** Blob lookups a publish has in flight at once. */
+const STAT_CONCURRENCY = 8
+
+/** `fn` over `items` with at most `limit` calls pending at once; results in order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
 
 /**
  * Publishes a draft as the model's next version. Every file's blob must exist with the declared
@@ -19,8 +39,14 @@ export async function publishVersion(
   if (draft.name !== undefined && draft.name !== name) {
     throw new FerryError('INVALID_MANIFEST', `manifest names "${draft.name}" but is published to "${name}"`)
   }
-  for (const f of draft.files) {
-    const info = await store.statBlob(f.digest)
+  // The blobs are looked up, a few at a time, while the versions are listed: on a networked store each is a
+  // round trip of its own.
+  const [infos, slots] = await Promise.all([
+    mapLimited(draft.files, STAT_CONCURRENCY, (f) => store.statBlob(f.digest)),
+    store.listVersions(name),
+  ])
+  for (const [i, f] of draft.files.entries()) {
+    const info = infos[i]
     if (!info)
       throw new FerryError(
         'BLOB_MISSING',
@@ -33,7 +59,6 @@ export async function publishVersion(
       )
     }
   }
-  const slots = await store.listVersions(name)
   let version = (slots.at(-1)?.version ?? 0) + 1
   const { name: _ignored, ...rest } = draft
   for (let i = 0; i < MAX_PUBLISH_ATTEMPTS; i++, version++) {

@@ -1,5 +1,5 @@
 /** Serves the registry app over a Node HTTP socket (@hono/node-server), by default on an fs store. */
-import { type Server, ServerResponse } from 'node:http'
+import { IncomingMessage, type Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FerryError } from '@ferry/protocol'
 import { type Http2Bindings, type HttpBindings, serve as honoServe } from '@hono/node-server'
@@ -12,6 +12,7 @@ import { connectionGuard } from './connections.js'
 import { sendFileBody } from './file-body.js'
 import { createFsStore } from './fs-store.js'
 import { nodeSha256 } from './hash.js'
+import { readableBody, sendReadableBody } from './readable-body.js'
 import { withStaticSite } from './static.js'
 
 export interface ServeOptions extends Omit<RegistryAppOptions, 'store'> {
@@ -80,9 +81,10 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
   const guard = connectionGuard(maxConnections)
   const fetch = async (req: Request, env: HttpBindings | Http2Bindings) => {
     if (guard.busy() && new URL(req.url).pathname !== '/v1/health') return busy()
-    const res = await appFetch(req, env)
-    // Blob files go to the socket natively (see file-body.ts); everything else through the adapter.
-    return env.outgoing instanceof ServerResponse && sendFileBody(res, env.outgoing)
+    const res = await appFetch(withUncopiedBody(req, env.incoming), env)
+    // Blob bytes go to the socket natively (see file-body.ts, readable-body.ts); the rest through the adapter.
+    const out = env.outgoing
+    return out instanceof ServerResponse && (sendFileBody(res, out) || sendReadableBody(res, out))
       ? RESPONSE_ALREADY_SENT
       : res
   }
@@ -120,6 +122,30 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
         server.closeAllConnections()
       }),
   }
+}
+
+/** Bodies past this size (or of unknown size) reach the app uncopied; smaller ones keep the adapter's fast reads. */
+const LARGE_BODY = 1024 * 1024
+
+/**
+ * `req` with a large body read straight from `incoming` (readable-body.ts): @hono/node-server hands it on
+ * through `Readable.toWeb`, which copies every chunk, and an upload's chunks already cross a hash and the
+ * store's own streams.
+ */
+function withUncopiedBody(
+  req: Request,
+  incoming: HttpBindings['incoming'] | Http2Bindings['incoming'],
+): Request {
+  if (!(incoming instanceof IncomingMessage) || req.method === 'GET' || req.method === 'HEAD') return req
+  const length = Number(incoming.headers['content-length'] ?? Number.NaN)
+  if (length <= LARGE_BODY) return req
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: readableBody(incoming),
+    signal: req.signal,
+    duplex: 'half',
+  } as RequestInit)
 }
 
 function busy(): Response {

@@ -29,6 +29,17 @@ export interface S3StoreConfig {
   answerTimeoutMs?: number
   /** `fetch` to send requests with (default: the global one). */
   fetch?: (request: Request) => Promise<Response>
+  /**
+   * A blob's bytes are handed on from a GET in chunks of at least this many (default 256 KiB: each chunk of
+   * the global fetch's ~64 KiB reads costs a trip through every web stream on its way); 0 hands on each
+   * chunk as it comes, uncopied.
+   */
+  readChunkBytes?: number
+  /**
+   * Bytes joined into one write of a streamed upload (default 1 MiB: the global fetch sends a few large
+   * chunks much faster than many small ones); 0 writes each chunk as it comes, uncopied.
+   */
+  writeChunkBytes?: number
 }
 
 /** Is `text` an `s3://` store URL? */

@@ -122,6 +122,24 @@ describe('s3 driver on Ceph RGW', () => {
     expect(await store.statBlob(`sha256:${'a'.repeat(64)}`)).toBeNull()
   })
 
+  it('asks the bucket once about a blob it has found, every time about one it has not', async () => {
+    const heads: string[] = []
+    const counting = (request: Request) => {
+      if (request.method === 'HEAD') heads.push(new URL(request.url).pathname)
+      return fetch(request)
+    }
+    const store = createS3Store(await cephStoreConfig({ fetch: counting }))
+    const data = bytes(1000, 6)
+    const absent = digestOf(bytes(1000, 7))
+    expect(await store.statBlob(absent)).toBeNull()
+    expect(await store.statBlob(absent)).toBeNull()
+    expect(heads).toHaveLength(2)
+    const { digest } = await ingestBlob(store, streamOf(data), { maxBytes: 1 << 30 })
+    heads.length = 0
+    for (let i = 0; i < 3; i++) expect(await store.statBlob(digest)).toEqual({ size: 1000 })
+    expect(heads).toHaveLength(1)
+  })
+
   it('serves a blob through a presigned URL, ranges included', async () => {
     const store = createS3Store(await cephStoreConfig())
     const data = bytes(70_000, 4)

@@ -10,6 +10,7 @@
  * `sweepStaging`, which every running instance calls periodically.
  */
 import { digestHex, FerryError, isValidDigest, isValidName, type Manifest } from '@ferry/protocol'
+import { nativeBodyOf } from '../../http/native-body.js'
 import { type DocStorage, docOperations, emptyDoc, parseModelDoc } from '../model-doc.js'
 import type { BlobInfo, BlobStore, ByteRange, VersionSlot } from '../types.js'
 import { bareEtag, S3Client } from './client.js'
@@ -17,11 +18,10 @@ import type { S3StoreConfig } from './config.js'
 import { beginS3Upload } from './upload.js'
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024
-/**
- * Bytes per chunk handed on from a GET: fetch yields the socket's ~64 KiB reads, and each chunk costs a
- * trip through every web stream between here and the client's socket, so a few are joined into one.
- */
+/** Bytes per chunk handed on from a GET by default (see `S3StoreConfig.readChunkBytes`). */
 const READ_CHUNK = 256 * 1024
+/** Bytes per write into a streamed PUT by default (see `S3StoreConfig.writeChunkBytes`). */
+const DEFAULT_WRITE_CHUNK = 1024 * 1024
 
 /** Joins small chunks into chunks of about `size` bytes (the last one may be smaller). */
 function coalesce(size: number): TransformStream<Uint8Array, Uint8Array> {
@@ -119,10 +119,39 @@ function s3DocStorage(client: S3Client, docKey: (name: string) => string): DocSt
   }
 }
 
+/** How many blob sizes a store remembers, and for how long. */
+const SEEN_BLOBS = 4096
+const SEEN_MS = 60_000
+
+/**
+ * Sizes of blobs found in the bucket, so that serving (or publishing) a blob seen in the last minute spares
+ * a HEAD round trip. Only blobs that exist are remembered: a blob's bytes never change and the store never
+ * deletes one, so an entry can only be stale if someone deleted the object by other means (then a GET of it
+ * still answers 404, and the entry expires within SEEN_MS).
+ */
+function seenBlobs() {
+  const sizes = new Map<string, { size: number; at: number }>()
+  return {
+    get(digest: string): number | undefined {
+      const e = sizes.get(digest)
+      if (e === undefined) return undefined
+      if (Date.now() - e.at < SEEN_MS) return e.size
+      sizes.delete(digest)
+      return undefined
+    },
+    set(digest: string, size: number) {
+      sizes.delete(digest)
+      if (sizes.size >= SEEN_BLOBS) sizes.delete(sizes.keys().next().value as string)
+      sizes.set(digest, { size, at: Date.now() })
+    },
+  }
+}
+
 /** Creates a store on `config.bucket` under `config.prefix` (nothing is sent until it is used). */
 export function createS3Store(config: S3StoreConfig): BlobStore {
   const client = new S3Client(config)
   const partSize = Math.max(MIN_PART_SIZE, config.partSize ?? DEFAULT_PART_SIZE)
+  const readChunk = config.readChunkBytes ?? READ_CHUNK
   const p = config.prefix
   const blobKey = (digest: string) => {
     if (!isValidDigest(digest)) throw new FerryError('INVALID_DIGEST', `invalid digest "${digest}"`)
@@ -139,12 +168,17 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
   }
   const docs = s3DocStorage(client, docKey)
 
+  const seen = seenBlobs()
   const statBlob = async (digest: string): Promise<BlobInfo | null> => {
+    const known = seen.get(digest)
+    if (known !== undefined) return { size: known }
     const res = await client.send({ method: 'HEAD', key: blobKey(digest) })
     if (res.status === 404) return null
     if (!res.ok)
       throw new FerryError('STORE_UNAVAILABLE', `the S3 store answered ${res.status} to HEAD ${digest}`)
-    return { size: Number(res.headers.get('content-length') ?? 0) }
+    const size = Number(res.headers.get('content-length') ?? 0)
+    seen.set(digest, size)
+    return { size }
   }
   const versionNumbers = async (name: string): Promise<number[]> => {
     const prefix = versionsPrefix(name)
@@ -167,11 +201,14 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
       const key = blobKey(digest)
       const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end}` } : {}
       const res = await client.send({ method: 'GET', key, headers })
+      if (!res.ok) await res.body?.cancel()
       if (res.status === 404) return null
       if (!res.ok)
         throw new FerryError('STORE_UNAVAILABLE', `the S3 store answered ${res.status} to GET ${digest}`)
       if (!res.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() })
-      return res.body.pipeThrough(coalesce(READ_CHUNK))
+      // A body the platform can send by its own means (nativeBodyOf) is handed on as it is.
+      if (readChunk === 0 || nativeBodyOf(res.body)) return res.body
+      return res.body.pipeThrough(coalesce(readChunk))
     },
 
     beginBlobUpload: (expected) =>
@@ -179,6 +216,7 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
         client,
         keys: { blob: blobKey, staging: () => `${p}tmp/${crypto.randomUUID()}` },
         partSize,
+        writeChunkBytes: config.writeChunkBytes ?? DEFAULT_WRITE_CHUNK,
         ...(expected?.digest !== undefined && isValidDigest(expected.digest)
           ? { expectedDigest: expected.digest }
           : {}),
@@ -225,9 +263,10 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
     },
 
     async listVersions(name): Promise<VersionSlot[]> {
-      const used = await versionNumbers(name)
+      // Both at once: each is a round trip.
+      const [used, doc] = await Promise.all([versionNumbers(name), docs.read(name)])
       if (used.length === 0) return []
-      const deleted = new Set((await docs.read(name)).doc.deleted)
+      const deleted = new Set(doc.doc.deleted)
       return used.map((version) => ({ version, deleted: deleted.has(version) }))
     },
 
@@ -237,6 +276,7 @@ export function createS3Store(config: S3StoreConfig): BlobStore {
         client.send({ method: 'GET', key }),
         opts?.includeDeleted ? null : docs.read(name),
       ])
+      if (!res.ok) await res.body?.cancel()
       if (res.status === 404) return null
       if (!res.ok)
         throw new FerryError('STORE_UNAVAILABLE', `the S3 store answered ${res.status} to GET ${key}`)

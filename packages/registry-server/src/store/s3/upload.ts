@@ -28,6 +28,8 @@ export interface S3UploadOptions {
   client: S3Client
   keys: S3UploadKeys
   partSize: number
+  /** Bytes joined into one write of a streamed PUT (0: chunks go on as they come). */
+  writeChunkBytes: number
   /** The digest the caller expects (not yet verified). */
   expectedDigest?: string
   /** The size the caller announced. */
@@ -37,15 +39,21 @@ export interface S3UploadOptions {
 }
 
 const MAX_IN_FLIGHT = 2
-/** Bytes per write into a streamed PUT. */
-const STREAM_CHUNK = 1024 * 1024
 /** The largest object one PUT may store on S3. */
 const MAX_SINGLE_PUT = 5 * 1024 ** 3
 
-/** One PUT fed by the upload's bytes as they come; S3 checks them against `digest` before storing them. */
-function streamedPut(client: S3Client, key: string, digest: string, size: number): BlobUpload {
+/**
+ * One PUT fed by the upload's bytes as they come; S3 checks them against `digest` before storing them.
+ * Chunks are joined into writes of `chunkBytes` (0: each goes on as it is).
+ */
+function streamedPut(
+  client: S3Client,
+  key: string,
+  digest: string,
+  size: number,
+  chunkBytes: number,
+): BlobUpload {
   const pipe = new TransformStream<Uint8Array, Uint8Array>()
-  const writer = pipe.writable.getWriter()
   const answer = client.send({
     method: 'PUT',
     key,
@@ -58,30 +66,9 @@ function streamedPut(client: S3Client, key: string, digest: string, size: number
   })
   // Until commit looks at it, a failed PUT shows up as a failed write (the body stream is cancelled).
   answer.catch(() => {})
-  // The request's ~64 KiB reads are joined into bigger writes: fetch sends a few large chunks much
-  // faster than many small ones.
-  let held: Uint8Array[] = []
-  let heldBytes = 0
-  const flush = async () => {
-    if (heldBytes === 0) return
-    const out = concatBytes(held, heldBytes)
-    held = []
-    heldBytes = 0
-    await writer.write(out)
-  }
+  const writable = chunkBytes > 0 ? joining(pipe.writable, chunkBytes) : pipe.writable
   return {
-    writable: new WritableStream<Uint8Array>({
-      async write(chunk) {
-        held.push(chunk)
-        heldBytes += chunk.byteLength
-        if (heldBytes >= STREAM_CHUNK) await flush()
-      },
-      async close() {
-        await flush()
-        await writer.close()
-      },
-      abort: (reason) => writer.abort(reason),
-    }),
+    writable,
     async commit(committed) {
       const res = await answer
       await res.body?.cancel()
@@ -93,10 +80,36 @@ function streamedPut(client: S3Client, key: string, digest: string, size: number
       )
     },
     async abort() {
-      await writer.abort(new Error('upload aborted')).catch(() => {})
+      await writable.abort(new Error('upload aborted')).catch(() => {})
       await answer.then((r) => r.body?.cancel()).catch(() => {})
     },
   }
+}
+
+/** A writable that joins chunks into writes of at least `size` bytes to `to` (the last may be smaller). */
+function joining(to: WritableStream<Uint8Array>, size: number): WritableStream<Uint8Array> {
+  const writer = to.getWriter()
+  let held: Uint8Array[] = []
+  let heldBytes = 0
+  const flush = async () => {
+    if (heldBytes === 0) return
+    const out = concatBytes(held, heldBytes)
+    held = []
+    heldBytes = 0
+    await writer.write(out)
+  }
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      held.push(chunk)
+      heldBytes += chunk.byteLength
+      if (heldBytes >= size) await flush()
+    },
+    async close() {
+      await flush()
+      await writer.close()
+    },
+    abort: (reason) => writer.abort(reason),
+  })
 }
 
 /** Begins an upload; see the module comment for where its bytes go. */
@@ -106,7 +119,7 @@ export async function beginS3Upload(opts: S3UploadOptions): Promise<BlobUpload> 
   const skip = expectedDigest !== undefined && (await opts.exists(expectedDigest))
   const size = opts.expectedSize
   if (!skip && expectedDigest !== undefined && size !== undefined && size <= MAX_SINGLE_PUT) {
-    return streamedPut(client, keys.blob(expectedDigest), expectedDigest, size)
+    return streamedPut(client, keys.blob(expectedDigest), expectedDigest, size, opts.writeChunkBytes)
   }
   const key = expectedDigest !== undefined ? keys.blob(expectedDigest) : keys.staging()
   let chunks: Uint8Array[] = []
