@@ -1,9 +1,10 @@
 // `npm start`: installs what is missing, builds every package, seeds a local registry with real pretrained
 // models, serves the registry API and the playground on one port (PORT, default 8080), and Ferry Edge (the
-// Open Inference Protocol server) beside it (EDGE_PORT, default 8000; gRPC on EDGE_GRPC_PORT, default 8001).
+// Open Inference Protocol server) beside it (EDGE_PORT, default 8000; gRPC on EDGE_GRPC_PORT, default 8001),
+// whose port the playground reads from its edge.json.
 // Ctrl-C or a signal (SIGINT, SIGTERM, SIGHUP) stops everything it started, builds included.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ensureDeps, killChildren, root, run } from './lib.mjs'
@@ -29,6 +30,7 @@ const stop = async (signal) => {
   stopping = true
   killChildren(signal)
   await Promise.allSettled(running.map((s) => s.close()))
+  rmSync(edgeJson, { force: true })
   process.exit(0)
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal))
@@ -39,6 +41,9 @@ setInterval(() => {
   if (process.ppid !== parent) void stop('SIGTERM')
 }, 500).unref()
 const stateDir = join(root, '.ferry')
+const playground = join(root, 'packages/demo/dist')
+// Where the playground finds the edge (its port, on the page's own host); removed when this stops.
+const edgeJson = join(playground, 'edge.json')
 const storeDir = process.env.FERRY_STORE ?? join(stateDir, 'store')
 
 await ensureDeps()
@@ -69,7 +74,6 @@ if (!token) {
 console.log(`Seeding ${storeDir}…`)
 await seedStore(storeDir, { log: (line) => console.log(`  ${line}`) })
 
-const playground = join(root, 'packages/demo/dist')
 let registry
 try {
   registry = await serve({
@@ -109,6 +113,8 @@ try {
   process.exit(1)
 }
 running.push(edge)
+if (existsSync(join(playground, 'index.html')))
+  writeFileSync(edgeJson, `${JSON.stringify({ port: edge.port })}\n`)
 const edgeShown = local ? `http://localhost:${edge.port}` : edge.url
 
 console.log('')

@@ -63,6 +63,8 @@
       inputs: m.inputs,
       outputs: m.outputs,
       fallback: m.fallback ? { from: m.fallback.from, reason: m.fallback.reason } : null,
+      placement: m.placement,
+      edge: m.edge ? { url: m.edge.url, backend: m.edge.backend } : null,
     }
   }
 
@@ -98,6 +100,12 @@
     return runtimes.get(key).sessions.list()
   }
 
+  /** Model `key` as it is now (placement, backend, fallback, edge: they change as it moves). */
+  function model(key) {
+    const m = models.get(key)
+    return m ? modelInfo(m) : null
+  }
+
   /** Unloads model `key`; never throws. */
   async function unload(key) {
     try {
@@ -129,19 +137,24 @@
     }
   }
 
-  /** Runs model `key` on wire-form inputs; never throws. `raw: true` passes `feeds` untouched. */
+  /**
+   * Runs model `key` on wire-form inputs (`model.infer`: `info` says where the call ran and its latency
+   * split); never throws. `raw: true` passes `feeds` untouched.
+   */
   async function run(key, feeds, opts = {}) {
     const started = performance.now()
     try {
       const m = models.get(key)
       if (!m) throw new Error(`harness: no model "${key}"`)
-      const out = await m.run(opts.raw ? feeds : toFeeds(feeds), { signal: signalFor(opts.abortAfterMs) })
+      const r = await m.infer(opts.raw ? feeds : toFeeds(feeds), { signal: signalFor(opts.abortAfterMs) })
       const outputs = {}
-      for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t)
+      for (const [k, t] of Object.entries(r.outputs)) outputs[k] = toWire(t)
       return {
         ok: true,
         outputs,
+        info: { ...r.info },
         backend: m.backend,
+        placement: m.placement,
         fallback: modelInfo(m).fallback,
         ms: performance.now() - started,
       }
@@ -191,6 +204,7 @@
     events: eventsOf,
     sessions,
     unload,
+    model,
     load,
     run,
     runMany,

@@ -22,7 +22,8 @@ test.beforeAll(() => {
 test.beforeAll(({ registry, published: _ }) => publishDigits(registry))
 
 async function openPlayground(page: Page, siteOrigin: string, registryUrl: string): Promise<void> {
-  await page.goto(`${siteOrigin}/demo/?registry=${encodeURIComponent(registryUrl)}`)
+  // No edge (`edge=` empty): these run on the device, whatever edge.json a local `npm start` left.
+  await page.goto(`${siteOrigin}/demo/?registry=${encodeURIComponent(registryUrl)}&edge=`)
   await expect(page.locator('.model-pick[data-model="digits"]')).toBeVisible()
 }
 
@@ -281,7 +282,7 @@ test('a run shows its time and backend as it goes; telemetry shows sent, queued 
   await page.locator('#ocr-run').click()
   const status = page.locator('#ocr-status')
   await expect(status).toContainText('text regions found', { timeout: 90_000 })
-  await expect(status).toContainText(new RegExp(`on ${on} in .* \\(compute .*\\)\\.$`))
+  await expect(status).toContainText(new RegExp(`on ${on} in .* \\(queue .*, compute .*\\)\\.$`))
   const running = (await page.evaluate(() => window.ocrStatus)).filter((t) => t.startsWith('Running'))
   expect(running[0]).toMatch(new RegExp(`^Running ocr-det v\\d+ on ${on}… \\d+\\.\\d s$`))
   // It ticks while the run goes on (a 640×320 detector run takes well over the 0.1 s between ticks).

@@ -66,7 +66,7 @@ test('inferences run in Chromium are counted on /metrics, and promtool accepts t
     )
     expect(text).toMatch(
       new RegExp(
-        `^ferry_client_inference_compute_seconds_count\\{model="${cls.name}",version="${version}",backend="${backend}"\\} 5$`,
+        `^ferry_client_inference_compute_seconds_count\\{model="${cls.name}",version="${version}",backend="${backend}",placement="device"\\} 5$`,
         'm',
       ),
     )

@@ -46,17 +46,28 @@ class ScriptedRuntime {
         await this.#wait()
         const code = this.failing.get(name)
         if (code) throw Object.assign(new Error(`${name} failed`), { code })
+        // With an edge, `edge` and `auto` start on the edge (as a warm start does); else the device.
+        const onEdge = this.settings.edge !== null && this.settings.placement !== 'device'
         const model = {
           name,
           version: typeof version === 'number' ? version : 2,
-          backend: this.backend,
-          fallback: null,
+          placement: onEdge ? 'edge' : 'device',
+          backend: onEdge ? 'edge' : this.backend,
+          edge: this.settings.edge ? { url: this.settings.edge, backend: 'cpu' } : null,
+          fallback:
+            onEdge && this.settings.placement === 'auto' ? { from: 'wasm', reason: 'warm-start' } : null,
           inputs: [],
           outputs: [],
-          timing: null,
-          run: async () => {
+          manifest: { files: [{ size: 1000 }, { size: 24 }] },
+          infer: async () => {
             await this.#wait()
-            return { y: { data: new Float32Array([1]), dims: [1], dtype: 'float32' } }
+            const outputs = { y: { data: new Float32Array([1]), dims: [1], dtype: 'float32' } }
+            const split = { queueMs: 1, computeMs: 2, batch: 1 }
+            const info =
+              model.placement === 'edge'
+                ? { placement: 'edge', backend: 'cpu', ...split, networkMs: 3 }
+                : { placement: 'device', backend: model.backend, ...split }
+            return { outputs, info }
           },
           unload: async () => {
             this.live.delete(model)
@@ -199,6 +210,45 @@ describe('the playground switching runtimes', () => {
     await Promise.all([switched, gone])
     expect([...app.models.keys()]).toEqual(['digits'])
     expect(dangling()).toEqual(['digits'])
+  })
+
+  it('with an edge: each run says where it ran; a move to the device shows; a placement switch reloads', async () => {
+    const { app, opened } = setup()
+    app.edge = 'http://edge.test/'
+    const m = await app.load('ocr-det', 'latest')
+    expect(opened[0]?.settings).toMatchObject({ edge: 'http://edge.test/', placement: 'auto' })
+    expect([m.placement, m.edgeBackend, m.source, m.bytes, m.fallback?.reason]).toEqual([
+      'edge',
+      'cpu',
+      'edge',
+      1024,
+      'warm-start',
+    ])
+    const runs: string[] = []
+    app.on('run', (r) => runs.push(`${r.placement}/${r.backend}: ${r.networkMs + r.queueMs + r.computeMs}`))
+    await app.run('ocr-det', x)
+    // The warm start's device load is ready: the runtime moves the model and says so with a fallback event.
+    const handle = m.handle as unknown as { placement: string; backend: string; fallback: unknown }
+    Object.assign(handle, { placement: 'device', backend: 'wasm', fallback: null })
+    const shown: string[] = []
+    app.on('models', () => shown.push(`${m.placement}/${m.backend}`))
+    opened[0]?.onEvent({
+      type: 'fallback',
+      model: 'ocr-det',
+      version: 2,
+      from: 'cpu',
+      to: 'wasm',
+      placement: 'device',
+      reason: 'device-ready',
+      ts: Date.now(),
+    })
+    expect(shown).toEqual(['device/wasm'])
+    await app.run('ocr-det', x)
+    expect(runs).toEqual(['edge/cpu: 6', 'device/wasm: 3'])
+    await app.setPlacement('edge')
+    expect(opened[1]?.settings.placement).toBe('edge')
+    expect(opened[0]?.closed).toBe(true)
+    expect(app.models.get('ocr-det')?.placement).toBe('edge')
   })
 
   it('re-loading a model replaces its handle instead of keeping two', async () => {

@@ -1,61 +1,24 @@
 // The playground's state: the models the visitor loaded, on one Ferry runtime at a time, and a small
-// event bus the panels listen to. A backend or cache-budget change opens a new runtime, loads every
-// model on it, and only then replaces the old one (whose calls in flight settle with RUNTIME_CLOSED and
-// are retried on the new one). Only this file and runtime.ts touch the runtime's API.
-import type { TelemetryEvent, TensorSpec } from '@ferry/protocol'
+// event bus the panels listen to. A backend, placement or cache-budget change opens a new runtime, loads
+// every model on it, and only then replaces the old one (whose calls in flight settle with RUNTIME_CLOSED
+// and are retried on the new one). Only this file and runtime.ts touch the runtime's API.
+import { manifestSize, type TelemetryEvent } from '@ferry/protocol'
+import type { Events, Listener, LoadedModel, RunRecord } from './app-types.js'
 import { Recent } from './lib/stats.js'
 import { type GpuStatus, initialGpuStatus, observeGpu } from './lib/webgpu-status.js'
 import {
   type BackendChoice,
   type FerryModel,
   openRuntime,
+  type PlacementChoice,
+  type RunInfo,
   type RuntimeHandle,
   type RuntimeSettings,
   type TelemetryStats,
 } from './runtime.js'
 
-export type { BackendChoice }
-
-export interface LoadedModel {
-  name: string
-  version: number
-  backend: string
-  fallback: { from: string; reason: string } | null
-  inputs: TensorSpec[]
-  outputs: TensorSpec[]
-  source: string
-  bytes: number
-  loadMs: number
-  handle: FerryModel
-}
-
-/** One inference, as the latency chart draws it. */
-export interface RunRecord {
-  model: string
-  backend: string
-  queueMs: number
-  computeMs: number
-  ts: number
-}
-
-export interface LoadProgress {
-  name: string
-  phase: string
-  loaded: number
-  total: number
-}
-
-interface Events {
-  event: TelemetryEvent
-  run: RunRecord
-  models: undefined
-  runtime: undefined
-  gpu: GpuStatus
-  progress: LoadProgress
-  loadError: { name: string; code: string; message: string }
-}
-
-type Listener<T> = (value: T) => void
+export type { LoadedModel, LoadProgress, RunRecord } from './app-types.js'
+export type { BackendChoice, PlacementChoice, RunInfo }
 
 /** One runtime with the models loaded on it. */
 interface Generation {
@@ -71,7 +34,11 @@ interface Generation {
 const codeOf = (err: unknown) => (err as { code?: string })?.code ?? 'ERROR'
 const coded = (code: string, message: string) => Object.assign(new Error(message), { code })
 const sameSettings = (a: RuntimeSettings, b: RuntimeSettings) =>
-  a.registry === b.registry && a.backend === b.backend && a.cacheBudget === b.cacheBudget
+  a.registry === b.registry &&
+  a.backend === b.backend &&
+  a.cacheBudget === b.cacheBudget &&
+  a.edge === b.edge &&
+  a.placement === b.placement
 
 /** The playground's application state. */
 export class App {
@@ -80,6 +47,9 @@ export class App {
   backend: BackendChoice = 'auto'
   /** Byte budget of the device cache; null leaves the runtime's default. */
   cacheBudget: number | null = null
+  /** The Ferry Edge server models may run on (`?edge=`, or `edge.json` next to the page), or null. */
+  edge: string | null = null
+  placement: PlacementChoice = 'auto'
   /** The models the visitor asked for (name → version or alias), loaded again on every new runtime. */
   readonly wanted = new Map<string, number | string>()
   /** Why a wanted model is not loaded on the current runtime, by name (its last load failed). */
@@ -148,7 +118,13 @@ export class App {
   }
 
   private settings(): RuntimeSettings {
-    return { registry: this.registry, backend: this.backend, cacheBudget: this.cacheBudget }
+    return {
+      registry: this.registry,
+      backend: this.backend,
+      cacheBudget: this.cacheBudget,
+      edge: this.edge,
+      placement: this.placement,
+    }
   }
 
   private start(): Generation {
@@ -182,18 +158,39 @@ export class App {
       if (e.bytes) m.bytes = e.bytes
       if (gen === this.live) this.emit('models', undefined)
     }
-    if (e.type === 'fallback') this.observe(gen, e.to, { from: e.from, reason: e.reason })
-    if (e.type === 'inference') {
-      const rec = { model: e.model, backend: e.backend, queueMs: e.queueMs, computeMs: e.computeMs, ts: e.ts }
-      this.runs.push(rec)
-      this.emit('run', rec)
-    }
+    // A placement change (device ↔ edge) is a fallback event with a placement: the model's row follows it.
+    if (e.type === 'fallback' && e.placement) {
+      const moved = gen.models.get(e.model)
+      if (moved && moved.version === e.version) {
+        this.refresh(moved)
+        if (moved.placement === 'device') this.observe(gen, moved.backend, moved.fallback)
+        if (gen === this.live) this.emit('models', undefined)
+      }
+    } else if (e.type === 'fallback') this.observe(gen, e.to, { from: e.from, reason: e.reason })
     this.emit('event', e)
+  }
+
+  /** Reads where a model runs now from its handle (placement, backend, the edge's backend, why). */
+  private refresh(m: LoadedModel): boolean {
+    const h = m.handle
+    const changed =
+      h.placement !== m.placement || h.backend !== m.backend || h.fallback?.reason !== m.fallback?.reason
+    m.placement = h.placement
+    m.backend = h.backend
+    m.edgeBackend = h.edge?.backend ?? null
+    m.fallback = h.fallback
+    return changed
   }
 
   /** Switches backend: a new runtime with every model loaded on it replaces the current one. */
   setBackend(choice: BackendChoice): Promise<void> {
     this.backend = choice
+    return this.reconcile()
+  }
+
+  /** Switches where models run (with an edge): a new runtime loads every model with that placement. */
+  setPlacement(choice: PlacementChoice): Promise<void> {
+    this.placement = choice
     return this.reconcile()
   }
 
@@ -293,12 +290,17 @@ export class App {
     const loaded: LoadedModel = {
       name,
       version: handle.version,
+      placement: handle.placement,
       backend: handle.backend,
+      edgeBackend: handle.edge?.backend ?? null,
       fallback: handle.fallback,
       inputs: handle.inputs,
       outputs: handle.outputs,
-      source: handle.source ?? (event && event.ts >= started ? event.source : '…'),
-      bytes: total,
+      // On the edge nothing came to this device (yet: a warm start's download reports when it ends).
+      source:
+        handle.source ??
+        (event && event.ts >= started ? event.source : handle.placement === 'edge' ? 'edge' : '…'),
+      bytes: total || manifestSize(handle.manifest),
       loadMs: performance.now() - t0,
       handle,
     }
@@ -308,7 +310,7 @@ export class App {
     // The next runtime loads this exact version, not what an alias may point to by then.
     if (this.wanted.get(name) === version) this.wanted.set(name, loaded.version)
     if (previous) await previous.handle.unload().catch(() => {})
-    this.observe(gen, loaded.backend, loaded.fallback)
+    if (loaded.placement === 'device') this.observe(gen, loaded.backend, loaded.fallback)
     if (gen === this.live) this.emit('models', undefined)
     return loaded
   }
@@ -344,15 +346,22 @@ export class App {
       onStart?.(m)
       const t0 = performance.now()
       try {
-        const out = await m.handle.run(inputs)
+        const { outputs: out, info } = await m.handle.infer(inputs)
         const wallMs = performance.now() - t0
-        if (m.handle.backend !== m.backend) {
-          // The backend shown follows the model (it changes after a device loss or a failed run).
-          m.backend = m.handle.backend
-          m.fallback = m.handle.fallback
-          if (gen === this.live) this.emit('models', undefined)
+        // Where the model is shown follows it (another device after a loss or a failed run; the edge).
+        if (this.refresh(m) && gen === this.live) this.emit('models', undefined)
+        const rec: RunRecord = {
+          model: name,
+          placement: info.placement,
+          backend: info.backend,
+          queueMs: info.queueMs,
+          computeMs: info.computeMs,
+          networkMs: info.networkMs ?? 0,
+          ts: Date.now(),
         }
-        return { out, wallMs, model: m, timing: m.handle.timing }
+        this.runs.push(rec)
+        this.emit('run', rec)
+        return { out, wallMs, model: m, info }
       } catch (err) {
         // Each retry goes to a newer runtime: this ends once the switches do.
         if (!gen.retired) throw err

@@ -6,12 +6,15 @@ import {
   type CacheApi,
   createRuntime,
   type Model,
+  type RunInfo,
   type TelemetryStats,
 } from '@ferry/runtime'
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm'
+/** Where models run: `auto` (device or edge, the runtime decides), or one side forced. */
+export type PlacementChoice = 'auto' | 'device' | 'edge'
 export type FerryModel = Model & { source?: string }
-export type { TelemetryStats }
+export type { RunInfo, TelemetryStats }
 
 export interface RuntimeHandle {
   load(
@@ -32,6 +35,10 @@ export interface RuntimeSettings {
   backend: BackendChoice
   /** Byte budget of the device cache; null for the runtime's default. */
   cacheBudget: number | null
+  /** A Ferry Edge server's URL (`createRuntime({ edge })`), or null: the device only. */
+  edge: string | null
+  /** The placement each load asks for (with an edge). */
+  placement: PlacementChoice
 }
 
 /**
@@ -59,10 +66,12 @@ export function openRuntime(settings: RuntimeSettings, onEvent: (e: TelemetryEve
     telemetry: { flushMs: TELEMETRY_FLUSH_MS },
     ...(backends ? { backends } : {}),
     ...(settings.cacheBudget === null ? {} : { cache: { maxBytes: settings.cacheBudget } }),
+    ...(settings.edge ? { edge: settings.edge } : {}),
   })
   const cache = ferry.cache
+  const placement = settings.edge ? { placement: settings.placement } : {}
   return {
-    load: (name, version, onProgress) => ferry.load(name, { version, onProgress }),
+    load: (name, version, onProgress) => ferry.load(name, { version, onProgress, ...placement }),
     cache: {
       list: () => cache.list(),
       estimate: () => cache.estimate(),

@@ -9,6 +9,7 @@ import {
   digitRow,
   edgeApp,
   post,
+  REGISTRY,
   seed,
   type TestRegistry,
 } from '../test/support.js'
@@ -69,6 +70,15 @@ describe('health and metadata', () => {
     expect((await app.request(`/v2/models/silero-vad/versions/${versions.vad}/ready`)).status).toBe(200)
     expect((await app.request('/v2/models/ocr-det/ready')).status).toBe(404)
   })
+
+  it("carries the version's manifest: the registry's files and digests, for clients to check", async () => {
+    const m = await (await app.request(`/v2/models/digits/versions/${versions.digits}`)).json()
+    const registry = await (
+      await reg.fetch(`${REGISTRY}/v1/models/digits/versions/${versions.digits}`)
+    ).json()
+    expect(m.manifest).toEqual(registry)
+    expect(m.manifest.files[0].digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+  })
 })
 
 describe('inference', () => {
@@ -77,6 +87,10 @@ describe('inference', () => {
     expect(res.status).toBe(200)
     const out = await res.json()
     expect(out).toMatchObject({ id: 'req-1', model_name: 'silero-vad', model_version: String(versions.vad) })
+    // Where and how long it ran here, for the client's latency split.
+    expect(out.parameters).toMatchObject({ batch_size: 1, backend: 'wasm' })
+    expect(out.parameters.compute_ms).toBeGreaterThan(0)
+    expect(out.parameters.queue_ms).toBeGreaterThanOrEqual(0)
     expect(out.outputs.map((o: { name: string }) => o.name)).toEqual(['output', 'hn', 'cn'])
     expect(out.outputs[0]).toMatchObject({ datatype: 'FP32', shape: [1, 1] })
     const p = out.outputs[0].data[0]

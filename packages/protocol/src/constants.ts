@@ -82,7 +82,19 @@ export const FALLBACK_REASONS = [
   'disabled',
   'software-adapter',
   'run-failed',
+  // placement: device → edge
+  'over-device-budget',
+  'device-unavailable',
+  'model-too-large',
+  'offline-not-cached',
+  'warm-start',
+  // placement: edge → device
+  'device-ready',
+  'edge-unreachable',
 ] as const
+/** Where a model runs: on the device (WebGPU, WASM) or on a Ferry Edge server. */
+export const PLACEMENTS = ['device', 'edge'] as const
+export type Placement = (typeof PLACEMENTS)[number]
 export const CACHE_ACTIONS = ['hit', 'miss', 'evict', 'store', 'corrupt', 'quota'] as const
 export const LOAD_SOURCES = ['network', 'cache', 'memory'] as const
 export const ENVS = ['browser', 'worker', 'deno', 'node', 'other'] as const

@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   INFERENCE_FAILED: 500,
   WORKER_CRASHED: 503,
   MODEL_TOO_LARGE: 507,
+  // placement (device or edge)
+  EDGE_UNREACHABLE: 503,
+  EDGE_MISMATCH: 502,
   NOT_ONNX: 400,
   FILE_NOT_FOUND: 404,
 } as const

@@ -139,7 +139,17 @@ describe('telemetry', () => {
     expect(at(Date.UTC(2020, 0, 1)).ok).toBe(true)
     expect(at(Date.now()).ok).toBe(true)
   })
+  it('takes a placement on inference and fallback events, from a closed set', () => {
+    const [inference, fallback] = batch.events
+    const edgeRun = { ...inference, backend: 'cpu', placement: 'edge' }
+    const moved = { ...fallback, to: 'cpu', placement: 'edge', reason: 'over-device-budget: 67 MB > 50 MB' }
+    expect(safeParseTelemetryBatch({ ...batch, events: [edgeRun, moved] }).ok).toBe(true)
+    expect(safeParseTelemetryBatch({ ...batch, events: [{ ...inference, placement: 'cloud' }] }).ok).toBe(
+      false,
+    )
+  })
   it('maps reasons to closed labels', () => {
+    expect(fallbackReasonLabel('over-device-budget: 67 MB > 50 MB')).toBe('over-device-budget')
     expect(fallbackReasonLabel('session-failed: out of memory')).toBe('session-failed')
     expect(fallbackReasonLabel('made-up')).toBe('other')
   })

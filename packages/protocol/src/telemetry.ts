@@ -9,6 +9,7 @@ import {
   MAX_EVENT_TS,
   MAX_EVENTS_PER_BATCH,
   MIN_EVENT_TS,
+  PLACEMENTS,
 } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 
@@ -23,6 +24,8 @@ const Ts = v.pipe(
 const Model = Str(128)
 const Version = v.pipe(v.number(), v.integer(), v.minValue(0))
 const Backend = v.picklist(BACKENDS)
+/** Where it ran (absent: the device, as runtimes before placement sent it). */
+const Placement = v.optional(v.picklist(PLACEMENTS))
 
 export const LoadEventSchema = v.object({
   type: v.literal('load'),
@@ -43,6 +46,7 @@ export const InferenceEventSchema = v.object({
   queueMs: NonNeg,
   computeMs: NonNeg,
   ok: v.boolean(),
+  placement: Placement,
   ts: Ts,
 })
 export const FallbackEventSchema = v.object({
@@ -52,6 +56,8 @@ export const FallbackEventSchema = v.object({
   from: Backend,
   to: Backend,
   reason: Str(256),
+  /** The placement the model moved to (absent: the device). */
+  placement: Placement,
   ts: Ts,
 })
 export const CacheEventSchema = v.object({

@@ -1,5 +1,6 @@
 // Builds dist/browser/: ferry.js (classic script, global `Ferry`), ferry.mjs (ESM), ferry-worker.mjs,
-// and ONNX Runtime Web's files; prints the runtime's own JavaScript size (min+gzip, without ORT).
+// ferry-edge.mjs (the placement code, loaded only by runtimes created with `edge`) and ONNX Runtime Web's
+// files; prints the runtime's own JavaScript size (min+gzip, without ORT), and the edge file's apart.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -39,8 +40,8 @@ await Promise.all([
   build({
     ...common,
     entryPoints: [join(root, 'src/web/script.ts')],
+    // The entry sets the global `Ferry` itself.
     format: 'iife',
-    globalName: 'Ferry',
     outfile: join(out, 'ferry.js'),
   }),
   build({
@@ -54,6 +55,12 @@ await Promise.all([
     entryPoints: [join(root, 'src/worker/browser-entry.ts')],
     format: 'esm',
     outfile: join(out, 'ferry-worker.mjs'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/placement/index.ts')],
+    format: 'esm',
+    outfile: join(out, 'ferry-edge.mjs'),
   }),
 ])
 
@@ -76,7 +83,12 @@ async function squeeze(file, module) {
   })
   await Promise.all([writeFile(path, r.code), writeFile(`${path}.map`, r.map)])
 }
-await Promise.all([squeeze('ferry.js', false), squeeze('ferry.mjs', true), squeeze('ferry-worker.mjs', true)])
+await Promise.all([
+  squeeze('ferry.js', false),
+  squeeze('ferry.mjs', true),
+  squeeze('ferry-worker.mjs', true),
+  squeeze('ferry-edge.mjs', true),
+])
 for (const f of ORT_FILES) await copyFile(join(ortDist, f), join(out, f))
 
 const size = async (f) => {
@@ -91,5 +103,9 @@ console.log(`ferry.js          ${kb(main.min)} min, ${kb(main.gz)} min+gzip`)
 console.log(`ferry-worker.mjs  ${kb(worker.min)} min, ${kb(worker.gz)} min+gzip`)
 console.log(
   `runtime's own JS (main + worker, without ONNX Runtime): ${kb(total)} min+gzip (goal <= 25 KB)${total > 25 * 1024 ? '  OVER BUDGET' : ''}`,
+)
+const edge = await size('ferry-edge.mjs')
+console.log(
+  `ferry-edge.mjs    ${kb(edge.min)} min, ${kb(edge.gz)} min+gzip (placement: loaded only by runtimes created with \`edge\`)`,
 )
 console.log(`wrote ${out}`)

@@ -15,6 +15,8 @@ export function createRuntime(options: RuntimeOptions): Ferry {
     // Written out so that bundlers (Vite, webpack) see the worker and bundle it.
     start: () => new Worker(new URL('./worker/entry.js', import.meta.url), { type: 'module' }),
     local: (settings) => browserLocalEngine(settings, bundledOrt),
+    // A chunk of its own: bundlers load it only for runtimes created with `edge`.
+    placement: () => import('./placement/index.js'),
   })
   return createRuntimeWith(host, options)
 }

@@ -1,7 +1,18 @@
 /** What every entry of @ferry/runtime exports besides `createRuntime`: errors, types, caches. */
-export type { BackendName, ErrorCode, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
+export type { BackendName, ErrorCode, Manifest, Placement, TelemetryEvent, TensorSpec } from '@ferry/protocol'
 export { FerryError, hasErrorCode } from '@ferry/protocol'
-export type { CacheApi, Ferry, LoadOptions, Model, RunOptions, RuntimeOptions } from './api/types.js'
+export type {
+  CacheApi,
+  EdgeTarget,
+  Ferry,
+  InferResult,
+  LoadOptions,
+  Model,
+  PlacementOption,
+  RunInfo,
+  RunOptions,
+  RuntimeOptions,
+} from './api/types.js'
 export type { Backend, ModelFiles, Probe, Session } from './backends/types.js'
 export type { CacheDriver } from './cache/driver.js'
 export {

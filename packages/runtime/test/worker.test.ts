@@ -83,6 +83,7 @@ function overChannel(
         },
       }),
     local: () => Promise.reject(new Error('not used')),
+    placement: () => import('../src/placement/index.js'),
   }
   const ferry = createRuntimeWith(host, {
     registry: REGISTRY,
@@ -115,7 +116,12 @@ describe('worker protocol over a MessageChannel', () => {
     const out = await model.run({ x: { data: new Float32Array(16).fill(1), dims: [2, 8] } })
     expect(out.y?.dims).toEqual([2, 4])
     expect(out.y?.data).toBeInstanceOf(Float32Array)
-    expect(model.timing).toMatchObject({ batch: 1 })
+    // infer: the same outputs, and where and how the call ran.
+    const { outputs, info } = await model.infer({ x: { data: new Float32Array(16).fill(1), dims: [2, 8] } })
+    expect(outputs.y?.data).toEqual(out.y?.data)
+    expect(info).toMatchObject({ placement: 'device', backend: 'wasm', batch: 1 })
+    expect(info.computeMs).toBeGreaterThan(0)
+    expect(model).toMatchObject({ placement: 'device', edge: null })
 
     const err = await model.run({ x: new Int32Array(8) }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(FerryError)
@@ -253,6 +259,7 @@ describe('worker protocol over a MessageChannel', () => {
           emit: s.emit,
         }),
       local: () => Promise.reject(new Error('unused')),
+      placement: () => import('../src/placement/index.js'),
     }
     const ferry = createRuntimeWith(host, { registry: REGISTRY, worker: true, telemetry: false })
     open.push(ferry)
@@ -284,6 +291,7 @@ describe('worker protocol over a MessageChannel', () => {
           local = true
           return { close: async () => {} } as unknown as EngineClient
         },
+        placement: () => import('../src/placement/index.js'),
       },
       { registry: REGISTRY, telemetry: false },
     )

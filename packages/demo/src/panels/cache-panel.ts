@@ -42,6 +42,8 @@ export function mountCachePanel(root: HTMLElement, app: App): void {
         }),
     },
     h('option', { value: '' }, 'runtime default'),
+    // 256 KB is below every seeded model: with an edge, Auto then runs them there (over-device-budget).
+    h('option', { value: MB / 4 }, '256 KB'),
     [2, 8, 64, 512].map((n) => h('option', { value: n * MB }, `${n} MB`)),
   )
   budget.value = app.cacheBudget === null ? '' : String(app.cacheBudget)

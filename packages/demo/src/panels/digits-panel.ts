@@ -1,6 +1,7 @@
 // Draw a digit (or pick a held-out MNIST digit) and watch the digits model's top predictions live.
-import type { App } from '../app.js'
+import type { App, RunInfo } from '../app.js'
 import { rgbaToInk, toMnist, topK } from '../lib/mnist-preprocess.js'
+import { splitOf, whereRan } from '../lib/run-info.js'
 import { formatMs, h, render } from '../ui/dom.js'
 
 const SIZE = 280
@@ -56,7 +57,11 @@ export function mountDigitsPanel(root: HTMLElement, app: App): void {
   )
   const big = h('div', { id: 'digit-prediction', class: 'big-digit', 'aria-live': 'polite' }, '–')
   const bars = h('ol', { id: 'digit-top', class: 'bars' })
-  const info = h('p', { class: 'muted small', role: 'status' }, 'Load the digits model, then draw.')
+  const info = h(
+    'p',
+    { id: 'digit-info', class: 'muted small', role: 'status' },
+    'Load the digits model, then draw.',
+  )
   render(
     root,
     h(
@@ -146,9 +151,9 @@ export function mountDigitsPanel(root: HTMLElement, app: App): void {
       if (!x) break
       showPreview(x)
       try {
-        const { out, wallMs } = await app.run(MODEL, { x: { data: x, dims: [1, 784] } })
+        const { out, wallMs, info: ran } = await app.run(MODEL, { x: { data: x, dims: [1, 784] } })
         const probs = out.probs?.data as Float32Array
-        show(probs, wallMs, sample)
+        show(probs, wallMs, sample, ran)
       } catch (err) {
         info.textContent = `Run failed: ${(err as { code?: string }).code ?? ''} ${(err as Error).message}`
       }
@@ -156,7 +161,7 @@ export function mountDigitsPanel(root: HTMLElement, app: App): void {
     running = false
   }
 
-  function show(probs: Float32Array, wallMs: number, sample: number | null): void {
+  function show(probs: Float32Array, wallMs: number, sample: number | null, ran: RunInfo): void {
     const top = topK(probs, 3)
     big.textContent = String(top[0])
     big.dataset.digit = String(top[0])
@@ -174,7 +179,8 @@ export function mountDigitsPanel(root: HTMLElement, app: App): void {
       ),
     )
     const m = app.models.get(MODEL)
-    info.textContent = `${m ? `${m.name} v${m.version} on ${m.backend}` : ''} · ${formatMs(wallMs)} round trip`
+    info.textContent = `${m ? `${m.name} v${m.version} ` : ''}on ${whereRan(ran)}: ${splitOf(ran)} · ${formatMs(wallMs)} round trip`
+    info.dataset.placement = ran.placement
   }
 
   function showPreview(x: Float32Array): void {

@@ -1,5 +1,7 @@
-// Recent runs as stacked bars (queue + compute), with p50/p95 of the total as lines and in a table.
+// Recent runs as stacked bars (compute + queue, and network for calls the edge answered), with p50/p95
+// of the total as lines and in a table; each bar says where the call ran.
 import type { App, RunRecord } from '../app.js'
+import { whereRan } from '../lib/run-info.js'
 import { percentile } from '../lib/stats.js'
 import { formatMs, h, render } from '../ui/dom.js'
 
@@ -25,10 +27,12 @@ export function mountLatencyPanel(root: HTMLElement, app: App): void {
     'queue ',
     h('span', { class: 'swatch compute' }),
     'compute ',
+    h('span', { class: 'swatch network' }),
+    'network (edge) ',
     h('span', { class: 'swatch p50' }),
     'p50 ',
     h('span', { class: 'swatch p95' }),
-    'p95 (of queue + compute)',
+    'p95 (of the total)',
   )
   const pick = h('select', { id: 'latency-model', 'aria-label': 'Model shown in the chart' })
   render(
@@ -67,7 +71,7 @@ export function mountLatencyPanel(root: HTMLElement, app: App): void {
       render(table)
       return
     }
-    const totals = runs.map((r) => r.queueMs + r.computeMs)
+    const totals = runs.map((r) => r.queueMs + r.computeMs + r.networkMs)
     const p50 = percentile(totals, 50)
     const p95 = percentile(totals, 95)
     const max = Math.max(...totals, p95) * 1.1 || 1
@@ -86,10 +90,13 @@ export function mountLatencyPanel(root: HTMLElement, app: App): void {
       })
       const top = y(r.computeMs + r.queueMs)
       const queue = svg('rect', { x, width: w, y: top, height: y(r.computeMs) - top, class: 'queue' })
+      const over = y(r.computeMs + r.queueMs + r.networkMs)
+      const net = svg('rect', { x, width: w, y: over, height: top - over, class: 'network' })
       const title = svg('title', {})
-      title.textContent = `${r.model} on ${r.backend}: queue ${formatMs(r.queueMs)}, compute ${formatMs(r.computeMs)}`
+      const network = r.placement === 'edge' ? `network ${formatMs(r.networkMs)}, ` : ''
+      title.textContent = `${r.model} on ${whereRan(r)}: ${network}queue ${formatMs(r.queueMs)}, compute ${formatMs(r.computeMs)}`
       compute.append(title)
-      chart.append(compute, queue)
+      chart.append(compute, queue, net)
     })
     for (const [v, cls] of [
       [p50, 'p50'],
@@ -110,7 +117,7 @@ export function mountLatencyPanel(root: HTMLElement, app: App): void {
       h(
         'caption',
         { class: 'muted' },
-        `${shown}: last ${runs.length} runs on ${[...new Set(runs.map((r) => r.backend))].join(', ')}`,
+        `${shown}: last ${runs.length} runs on ${[...new Set(runs.map((r) => whereRan(r)))].join(', ')}`,
       ),
       h('tr', {}, h('th', {}, ''), h('th', { scope: 'col' }, 'p50'), h('th', { scope: 'col' }, 'p95')),
       row(
@@ -121,6 +128,11 @@ export function mountLatencyPanel(root: HTMLElement, app: App): void {
         'compute',
         runs.map((r) => r.computeMs),
       ),
+      runs.some((r) => r.placement === 'edge') &&
+        row(
+          'network',
+          runs.filter((r) => r.placement === 'edge').map((r) => r.networkMs),
+        ),
       row('total', totals),
     )
   }

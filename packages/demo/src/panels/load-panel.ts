@@ -1,6 +1,8 @@
-// Backend choice (auto / WebGPU / WASM), the byte progress of the current load with its source
-// (network or device cache), and the models loaded, each with the backend that really runs it.
-import type { App } from '../app.js'
+// Backend choice (auto / WebGPU / WASM), placement (auto / device / edge, with a Ferry Edge server), the
+// byte progress of the current load with its source (network or device cache), and the models loaded,
+// each with where it really runs (the device's backend, or the edge and the edge's backend) and why.
+import type { App, LoadedModel, PlacementChoice } from '../app.js'
+import { whereIs } from '../lib/run-info.js'
 import { describeGpu, type GpuStatus } from '../lib/webgpu-status.js'
 import type { BackendChoice } from '../runtime.js'
 import { formatBytes, formatMs, h, render } from '../ui/dom.js'
@@ -10,6 +12,33 @@ const CHOICES: { value: BackendChoice; label: string }[] = [
   { value: 'webgpu', label: 'WebGPU' },
   { value: 'wasm', label: 'WASM' },
 ]
+
+const PLACEMENTS: { value: PlacementChoice; label: string }[] = [
+  { value: 'auto', label: 'Auto' },
+  { value: 'device', label: 'Device' },
+  { value: 'edge', label: 'Edge' },
+]
+
+/** Why a model is not on its first device: on the edge, why not on the device. */
+function fallbackText(m: LoadedModel): string {
+  const f = m.fallback
+  if (!f) return ''
+  if (m.placement !== 'edge') return `Not on ${f.from}: ${f.reason}`
+  return f.reason === 'warm-start'
+    ? `On the edge while ${f.from} downloads and compiles (warm start); calls move to the device once it is ready`
+    : `On the edge, not on ${f.from}: ${f.reason}`
+}
+
+/** What the status line says of a model once loaded (on the edge: while the device downloads it, too). */
+function readyText(m: LoadedModel): string {
+  const head = `${m.name} v${m.version} ready`
+  if (m.placement === 'edge')
+    return m.fallback?.reason === 'warm-start'
+      ? `${head} on ${whereIs(m)} in ${formatMs(m.loadMs)}; this device downloads it meanwhile.`
+      : `${head} on ${whereIs(m)} in ${formatMs(m.loadMs)}.`
+  const from = m.source === 'network' ? 'the network' : m.source === 'cache' ? 'the device cache' : m.source
+  return `${head}: ${formatBytes(m.bytes)} from ${from} in ${formatMs(m.loadMs)}.`
+}
 
 /** Mounts the backend and load panel into `root`. */
 export function mountLoadPanel(root: HTMLElement, app: App): void {
@@ -33,6 +62,33 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
     ),
   )
   const gpuNote = h('p', { id: 'gpu-note', class: 'muted small' })
+  const placement = h(
+    'fieldset',
+    { class: 'segmented', id: 'placement' },
+    h('legend', {}, 'Placement'),
+    PLACEMENTS.map((c) =>
+      h(
+        'label',
+        {},
+        h('input', {
+          type: 'radio',
+          name: 'placement',
+          value: c.value,
+          checked: c.value === app.placement,
+          disabled: app.edge === null,
+          onchange: () => void placeOn(c.value),
+        }),
+        h('span', {}, c.label),
+      ),
+    ),
+  )
+  const edgeNote = h(
+    'p',
+    { id: 'edge-note', class: 'muted small' },
+    app.edge === null
+      ? 'No Ferry Edge server: models run on this device. `npm start` serves one (the page finds it in edge.json), or open the page with ?edge=<its URL>.'
+      : `Ferry Edge at ${app.edge}: Auto runs a model on this device when it can within the session and cache budgets (lower the cache budget below a model's size to see it move), and on the edge when it cannot; a model not yet on this device is answered by the edge while it downloads.`,
+  )
   const bar = h('progress', { id: 'load-progress', max: 1, value: 0, 'aria-label': 'Download progress' })
   const barText = h(
     'p',
@@ -40,7 +96,7 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
     'Idle.',
   )
   const loaded = h('ul', { id: 'loaded-models', class: 'loaded' })
-  render(root, radios, gpuNote, bar, barText, h('h3', {}, 'Loaded models'), loaded)
+  render(root, radios, gpuNote, placement, edgeNote, bar, barText, h('h3', {}, 'Loaded models'), loaded)
 
   const showGpu = (s: GpuStatus) => {
     gpuNote.textContent = describeGpu(s)
@@ -63,6 +119,18 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
     if (!app.busy) barText.textContent = `Backend choice: ${app.backend}.`
   }
 
+  async function placeOn(choice: PlacementChoice): Promise<void> {
+    barText.className = 'small'
+    barText.textContent = `Placement ${choice}: loading the models again…`
+    try {
+      await app.setPlacement(choice)
+    } catch (err) {
+      barText.textContent = `Switching failed: ${(err as Error).message}`
+      return
+    }
+    if (!app.busy) barText.textContent = `Placement: ${app.placement}.`
+  }
+
   app.on('progress', (p) => {
     bar.max = Math.max(1, p.total)
     bar.value = p.phase === 'ready' ? bar.max : p.loaded
@@ -77,10 +145,7 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
   app.on('models', () => {
     barText.className = 'small'
     const last = [...app.models.values()].at(-1)
-    if (last)
-      barText.textContent = `${last.name} v${last.version} ready: ${formatBytes(last.bytes)} from ${
-        last.source === 'network' ? 'the network' : last.source === 'cache' ? 'the device cache' : last.source
-      } in ${formatMs(last.loadMs)}.`
+    if (last) barText.textContent = readyText(last)
     drawModels()
   })
 
@@ -97,6 +162,11 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
               'li',
               { 'data-model': m.name },
               h('strong', {}, `${m.name} v${m.version}`),
+              h(
+                'span',
+                { class: `tag placement-${m.placement}`, 'data-testid': 'placement' },
+                m.placement === 'edge' ? `edge (${m.edgeBackend ?? '?'})` : 'device',
+              ),
               h('span', { class: `tag backend-${m.backend}`, 'data-testid': 'backend' }, m.backend),
               h('span', { class: 'tag', 'data-testid': 'source' }, m.source),
               h('span', { class: 'muted small' }, ` ${formatBytes(m.bytes)} · ${formatMs(m.loadMs)} `),
@@ -110,12 +180,7 @@ export function mountLoadPanel(root: HTMLElement, app: App): void {
                 },
                 'Unload',
               ),
-              m.fallback &&
-                h(
-                  'div',
-                  { class: 'small fallback', 'data-testid': 'fallback' },
-                  `Not on ${m.fallback.from}: ${m.fallback.reason}`,
-                ),
+              m.fallback && h('div', { class: 'small fallback', 'data-testid': 'fallback' }, fallbackText(m)),
             ),
           ),
       missing.map(([name, version]) => {

@@ -2,6 +2,7 @@
 // text (rendered to an image here) or pick an image file, and see the boxes the model finds.
 import type { App } from '../app.js'
 import { type Box, boxesFromMap, detSize, toDetInput } from '../lib/ocr-det.js'
+import { splitOf, whereIs, whereRan } from '../lib/run-info.js'
 import { formatElapsed, formatMs, h, render } from '../ui/dom.js'
 
 /** The registry name the playground uses for the detector. */
@@ -127,13 +128,18 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
     const t0 = performance.now()
     let on = m
     const tick = () => {
-      info.textContent = `Running ${on.name} v${on.version} on ${on.backend}… ${formatElapsed(performance.now() - t0)}`
+      info.textContent = `Running ${on.name} v${on.version} on ${whereIs(on)}… ${formatElapsed(performance.now() - t0)}`
     }
     tick()
     const ticker = setInterval(tick, 100)
     try {
       const inputs = { [input]: { data: x, dims: [1, 3, size.h, size.w] } }
-      const { out, wallMs, model, timing } = await app.run(OCR_MODEL, inputs, (attempt) => {
+      const {
+        out,
+        wallMs,
+        model,
+        info: ran,
+      } = await app.run(OCR_MODEL, inputs, (attempt) => {
         on = attempt
         tick()
       })
@@ -151,8 +157,8 @@ export function mountOcrPanel(root: HTMLElement, app: App): void {
       }))
       drawBoxes()
       canvas.dataset.boxes = String(boxes.length)
-      const compute = timing ? ` (compute ${formatMs(timing.computeMs)})` : ''
-      info.textContent = `${boxes.length} text regions found by ${model.name} v${model.version} on ${model.backend} in ${formatMs(wallMs)}${compute}.`
+      info.textContent = `${boxes.length} text regions found by ${model.name} v${model.version} on ${whereRan(ran)} in ${formatMs(wallMs)} (${splitOf(ran)}).`
+      info.dataset.placement = ran.placement
     } catch (err) {
       clearInterval(ticker)
       info.textContent = `Run failed: ${(err as { code?: string }).code ?? ''} ${(err as Error).message}`

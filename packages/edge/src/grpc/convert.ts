@@ -3,9 +3,8 @@
  * Uint8Array) ↔ the protocol-neutral InferRequest / InferResult, and Ferry error codes → gRPC status codes.
  */
 import { type Dtype, FerryError } from '@ferry/protocol'
-import { dtypeOf, oipDatatype } from '../oip/datatypes.js'
+import { dtypeOf, fromBytes, fromValues, oipDatatype, toBytes, toValues } from '@ferry/protocol/oip'
 import type { InferRequest, InferResult } from '../oip/infer.js'
-import { fromBytes, fromValues, toBytes, toValues } from '../oip/tensors.js'
 
 type Param = {
   bool_param?: boolean
@@ -103,7 +102,13 @@ export function encodeGrpcResponse(result: InferResult, rawRequest: boolean) {
     model_name: result.model.name,
     model_version: String(result.model.version),
     id: result.id ?? '',
-    parameters: {},
+    // As the REST answer's parameters (see timingParameters): where and how long it ran here.
+    parameters: {
+      queue_ms: { double_param: result.timing.queueMs },
+      compute_ms: { double_param: result.timing.computeMs },
+      batch_size: { int64_param: String(result.timing.batch) },
+      backend: { string_param: result.model.backend },
+    },
     outputs: result.outputs.map((o) => {
       const base = { name: o.name, datatype: oipDatatype(o.tensor.dtype), shape: o.tensor.dims.map(String) }
       if (raw) return base

@@ -4,11 +4,10 @@
  * the requested outputs, and records the request in the metrics.
  */
 import { FerryError, type TensorSpec } from '@ferry/protocol'
-import type { EdgeEngine, LoadedModel, Tensor } from '../engine.js'
+import { checkShape, dtypeOf, elementSize, OIP_DATATYPES, oipDatatype } from '@ferry/protocol/oip'
+import type { EdgeEngine, LoadedModel, RunTiming, Tensor } from '../engine.js'
 import type { EdgeMetrics, Outcome } from '../metrics/metrics.js'
 import type { ModelManager } from '../models/manager.js'
-import { dtypeOf, elementSize, OIP_DATATYPES, oipDatatype } from './datatypes.js'
-import { checkShape } from './tensors.js'
 
 /** An input as a transport decoded its envelope; `decode` turns its data into a tensor. */
 export interface RequestInput {
@@ -44,6 +43,8 @@ export interface InferResult {
   model: LoadedModel
   id?: string
   outputs: InferOutput[]
+  /** This request's own queue wait, its batch's compute time and size, on this server. */
+  timing: RunTiming
 }
 
 export interface InferContext {
@@ -170,9 +171,11 @@ export async function infer(
     const signals = [signal, timer].filter((s): s is AbortSignal => s !== undefined)
     const runSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
     let outputs: Record<string, Tensor>
+    let timing: RunTiming
     try {
       const r = await ctx.engine.run(model, inputs, runSignal ? { signal: runSignal } : {})
       outputs = r.outputs
+      timing = r.timing
       ctx.metrics.queued(model.name, model.version, r.timing.queueMs)
     } catch (err) {
       if (timer?.aborted && (err as { code?: string })?.code === 'ABORTED')
@@ -190,6 +193,7 @@ export async function infer(
         tensor: outputs[n] as Tensor,
         requested: req.outputs?.find((o) => o.name === n) ?? null,
       })),
+      timing,
       ...(req.id !== undefined ? { id: req.id } : {}),
     }
     ctx.metrics.request(model.name, model.version, 'success', (performance.now() - t0) / 1000, rows)

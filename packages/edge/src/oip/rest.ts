@@ -4,11 +4,18 @@
  * 0` for a raw request to a one-input model). Decodes into an InferRequest and encodes results back.
  */
 import { FerryError } from '@ferry/protocol'
-import { oipDatatype } from './datatypes.js'
+import {
+  fromBytes,
+  fromValues,
+  HEADER_LENGTH,
+  joinBody,
+  oipDatatype,
+  toBytes,
+  toJsonData,
+} from '@ferry/protocol/oip'
 import type { InferRequest, InferResult, RequestedOutput, RequestInput } from './infer.js'
-import { fromBytes, fromValues, toBytes, toJsonData } from './tensors.js'
 
-export const HEADER_LENGTH = 'inference-header-content-length'
+export { HEADER_LENGTH, splitBody } from '@ferry/protocol/oip'
 
 const isObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x)
@@ -20,33 +27,6 @@ function parameters(x: unknown, where: string): Record<string, unknown> {
     if (!['string', 'number', 'boolean'].includes(typeof v))
       throw new FerryError('BAD_REQUEST', `${where}: parameter "${k}" must be a string, number or boolean`)
   return x
-}
-
-/** Splits a body into its JSON header and binary part, by `Inference-Header-Content-Length`. */
-export function splitBody(
-  bytes: Uint8Array,
-  headerLength: string | undefined,
-): { json: unknown; binary: Uint8Array | null } {
-  let n = bytes.byteLength
-  if (headerLength !== undefined) {
-    if (!/^\d+$/.test(headerLength.trim()) || Number(headerLength) > bytes.byteLength)
-      throw new FerryError(
-        'BAD_REQUEST',
-        `Inference-Header-Content-Length must be a byte count between 0 and the body's ${bytes.byteLength} bytes, got "${headerLength}"`,
-      )
-    n = Number(headerLength)
-    if (n === 0) return { json: null, binary: bytes }
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n)))
-  } catch (e) {
-    throw new FerryError(
-      'INVALID_JSON',
-      `the request body${headerLength !== undefined ? `'s first ${n} bytes (Inference-Header-Content-Length)` : ''} is not valid JSON: ${(e as Error).message}`,
-    )
-  }
-  return { json, binary: headerLength === undefined ? null : bytes.subarray(n) }
 }
 
 /** Decodes a KServe v2 inference request (with binary data when `binary` is given). */
@@ -134,8 +114,6 @@ export function decodeRestRequest(json: unknown, binary: Uint8Array | null): Inf
   }
 }
 
-const enc = new TextEncoder()
-
 /** Encodes a result: JSON, or JSON + binary tensors when any output goes binary. */
 export function encodeRestResponse(
   result: InferResult,
@@ -154,18 +132,25 @@ export function encodeRestResponse(
   }
   const json = `{"model_name":${JSON.stringify(result.model.name)},"model_version":"${result.model.version}"${
     result.id !== undefined ? `,"id":${JSON.stringify(result.id)}` : ''
-  },"outputs":[${parts.join(',')}]}`
+  },"parameters":${JSON.stringify(timingParameters(result))},"outputs":[${parts.join(',')}]}`
   if (blobs.length === 0) return { body: json, headers: { 'content-type': 'application/json' } }
-  const head = enc.encode(json)
-  const body = new Uint8Array(head.byteLength + blobs.reduce((n, b) => n + b.byteLength, 0))
-  body.set(head)
-  let at = head.byteLength
-  for (const b of blobs) {
-    body.set(b, at)
-    at += b.byteLength
-  }
+  const { body, headerLength } = joinBody(json, blobs)
   return {
     body,
-    headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(head.byteLength) },
+    headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(headerLength) },
+  }
+}
+
+/**
+ * The answer's `parameters`: where and how long it ran on this server (`queue_ms`, `compute_ms`,
+ * `batch_size`, `backend`), so a client can split its latency into network and server time.
+ */
+export function timingParameters(result: InferResult): Record<string, number | string> {
+  const r = (ms: number) => Math.round(ms * 1000) / 1000
+  return {
+    queue_ms: r(result.timing.queueMs),
+    compute_ms: r(result.timing.computeMs),
+    batch_size: result.timing.batch,
+    backend: result.model.backend,
   }
 }

@@ -1,9 +1,9 @@
 /** Health, server metadata and model metadata/readiness (KServe v2 `required_api`). */
 import { FerryError, type TensorSpec } from '@ferry/protocol'
+import { oipDatatype } from '@ferry/protocol/oip'
 import { Hono } from 'hono'
 import type { EdgeCore } from '../core.js'
 import type { LoadedModel } from '../engine.js'
-import { oipDatatype } from '../oip/datatypes.js'
 
 /** A tensor's OIP metadata: variable dims are -1. */
 export function tensorMetadata(t: TensorSpec) {
@@ -14,7 +14,11 @@ export function tensorMetadata(t: TensorSpec) {
   }
 }
 
-/** The model metadata answer (also gRPC's), with the backend it runs on. */
+/**
+ * The model metadata answer (also gRPC's, which keeps only the OIP fields), with Ferry's own: the version
+ * answering, the backend it runs on, and its manifest — whose `files` carry each file's sha256, so a
+ * client (the runtime's placement) can check this server runs the very version it resolved.
+ */
 export function modelMetadata(m: LoadedModel, versions: string[]) {
   return {
     name: m.name,
@@ -26,6 +30,7 @@ export function modelMetadata(m: LoadedModel, versions: string[]) {
     backend: m.backend,
     ...(m.fallback ? { fallback: m.fallback } : {}),
     batching: m.batching,
+    manifest: m.manifest,
   }
 }
 

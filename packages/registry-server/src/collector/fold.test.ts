@@ -37,24 +37,88 @@ describe('foldBatch', () => {
   it('counts inferences by model, version, backend and outcome, and observes durations in seconds', async () => {
     const { series, fold, metrics } = await setup()
     fold([inference(), inference(), inference({ ok: false, backend: 'wasm', computeMs: 40 })])
-    expect(series.inferences.value({ model: 'digits', version: '3', backend: 'webgpu', ok: 'true' })).toBe(2)
-    expect(series.inferences.value({ model: 'digits', version: '3', backend: 'wasm', ok: 'false' })).toBe(1)
-    expect(series.inferenceItems.value({ model: 'digits', version: '3', backend: 'webgpu' })).toBe(8)
+    expect(
+      series.inferences.value({
+        model: 'digits',
+        version: '3',
+        backend: 'webgpu',
+        placement: 'device',
+        ok: 'true',
+      }),
+    ).toBe(2)
+    expect(
+      series.inferences.value({
+        model: 'digits',
+        version: '3',
+        backend: 'wasm',
+        placement: 'device',
+        ok: 'false',
+      }),
+    ).toBe(1)
+    expect(
+      series.inferenceItems.value({ model: 'digits', version: '3', backend: 'webgpu', placement: 'device' }),
+    ).toBe(8)
     expect(series.events.value({ type: 'inference', env: 'browser' })).toBe(3)
     const text = metrics.render()
     expect(text).toContain(
-      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="webgpu",le="0.0025"} 2',
+      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="webgpu",placement="device",le="0.0025"} 2',
     )
     expect(text).toContain(
-      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="wasm",le="0.025"} 0',
+      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="wasm",placement="device",le="0.025"} 0',
     )
     expect(text).toContain(
-      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="wasm",le="0.05"} 1',
+      'ferry_client_inference_compute_seconds_bucket{model="digits",version="3",backend="wasm",placement="device",le="0.05"} 1',
     )
     expect(text).toContain(
-      'ferry_client_inference_queue_seconds_sum{model="digits",version="3",backend="webgpu"} 0.0008',
+      'ferry_client_inference_queue_seconds_sum{model="digits",version="3",backend="webgpu",placement="device"} 0.0008',
     )
     expect(text).toContain('ferry_client_inference_batch_size_count{model="digits",version="3"} 3')
+  })
+
+  it('splits inference series by placement (device or edge) and counts placement changes by reason', async () => {
+    const { series, fold, metrics } = await setup()
+    fold([
+      inference({ backend: 'wasm' }),
+      inference({ backend: 'cpu', placement: 'edge', computeMs: 30 }),
+      inference({ backend: 'cpu', placement: 'edge', computeMs: 30 }),
+      {
+        type: 'fallback',
+        model: 'digits',
+        version: 3,
+        from: 'wasm',
+        to: 'cpu',
+        placement: 'edge',
+        reason: 'over-device-budget: 67108864 bytes > 50000000',
+        ts,
+      },
+      {
+        type: 'fallback',
+        model: 'digits',
+        version: 3,
+        from: 'cpu',
+        to: 'wasm',
+        placement: 'device',
+        reason: 'device-ready',
+        ts,
+      },
+    ])
+    const l = { model: 'digits', version: '3' }
+    expect(series.inferences.value({ ...l, backend: 'wasm', placement: 'device', ok: 'true' })).toBe(1)
+    expect(series.inferences.value({ ...l, backend: 'cpu', placement: 'edge', ok: 'true' })).toBe(2)
+    expect(metrics.render()).toContain(
+      'ferry_client_inference_compute_seconds_count{model="digits",version="3",backend="cpu",placement="edge"} 2',
+    )
+    const moved = {
+      model: 'digits',
+      from: 'wasm',
+      to: 'cpu',
+      placement: 'edge',
+      reason: 'over-device-budget',
+    }
+    expect(series.fallbacks.value(moved)).toBe(1)
+    const back = { model: 'digits', from: 'cpu', to: 'wasm', placement: 'device', reason: 'device-ready' }
+    expect(series.fallbacks.value(back)).toBe(1)
+    expect(series.unknownLabels.value({ label: 'reason' })).toBe(0)
   })
 
   it('folds load, fallback, cache, error events and dropped counts', async () => {
@@ -93,9 +157,23 @@ describe('foldBatch', () => {
     expect(series.downloadedBytes.value({ model: 'vad', version: '1', source: 'network' })).toBe(1000)
     expect(series.downloadedBytes.value({ model: 'vad', version: '1', source: 'cache' })).toBe(1000)
     expect(
-      series.fallbacks.value({ model: 'vad', from: 'webgpu', to: 'wasm', reason: 'session-failed' }),
+      series.fallbacks.value({
+        model: 'vad',
+        from: 'webgpu',
+        to: 'wasm',
+        placement: 'device',
+        reason: 'session-failed',
+      }),
     ).toBe(1)
-    expect(series.fallbacks.value({ model: 'vad', from: 'webgpu', to: 'wasm', reason: 'other' })).toBe(1)
+    expect(
+      series.fallbacks.value({
+        model: 'vad',
+        from: 'webgpu',
+        to: 'wasm',
+        placement: 'device',
+        reason: 'other',
+      }),
+    ).toBe(1)
     expect(series.cacheEvents.value({ model: 'digits', version: '1', action: 'evict' })).toBe(1)
     expect(series.cacheBytes.value({ model: 'digits', action: 'evict' })).toBe(500)
     expect(series.cacheEvents.value({ model: 'digits', version: '3', action: 'hit' })).toBe(1)
@@ -109,11 +187,23 @@ describe('foldBatch', () => {
   it('counts models and versions the registry does not know as other', async () => {
     const { series, fold } = await setup()
     fold([inference({ model: 'nope' }), inference({ version: 99 })])
-    expect(series.inferences.value({ model: 'other', version: 'other', backend: 'webgpu', ok: 'true' })).toBe(
-      1,
-    )
     expect(
-      series.inferences.value({ model: 'digits', version: 'other', backend: 'webgpu', ok: 'true' }),
+      series.inferences.value({
+        model: 'other',
+        version: 'other',
+        backend: 'webgpu',
+        placement: 'device',
+        ok: 'true',
+      }),
+    ).toBe(1)
+    expect(
+      series.inferences.value({
+        model: 'digits',
+        version: 'other',
+        backend: 'webgpu',
+        placement: 'device',
+        ok: 'true',
+      }),
     ).toBe(1)
     expect(series.unknownLabels.value({ label: 'model' })).toBe(1)
     expect(series.unknownLabels.value({ label: 'version' })).toBe(1)
@@ -158,18 +248,30 @@ describe('foldBatch', () => {
     expect(series.loads.size).toBe(1)
     const after = metrics.render().split('\n').length
     expect(after - before).toBeLessThan(200)
-    expect(series.inferences.value({ model: 'other', version: 'other', backend: 'webgpu', ok: 'true' })).toBe(
-      10_000,
-    )
+    expect(
+      series.inferences.value({
+        model: 'other',
+        version: 'other',
+        backend: 'webgpu',
+        placement: 'device',
+        ok: 'true',
+      }),
+    ).toBe(10_000)
   })
 
   it('scales inference counts by the sample rate, clamped to a weight of 100', async () => {
     const { series, fold } = await setup()
     fold([inference()], { sampleRate: 0.25 })
     fold([inference()], { sampleRate: 0.000001 })
-    expect(series.inferences.value({ model: 'digits', version: '3', backend: 'webgpu', ok: 'true' })).toBe(
-      104,
-    )
+    expect(
+      series.inferences.value({
+        model: 'digits',
+        version: '3',
+        backend: 'webgpu',
+        placement: 'device',
+        ok: 'true',
+      }),
+    ).toBe(104)
   })
 
   it('caps the dropped count one batch can report', async () => {

@@ -8,6 +8,7 @@ import {
   fallbackReasonLabel,
   type KnownModels,
   OTHER,
+  placementLabel,
   sourceLabel,
 } from './labels.js'
 import type { ClientSeries } from './series.js'
@@ -52,9 +53,10 @@ function foldEvent(s: ClientSeries, known: KnownModels, e: TelemetryEvent, weigh
   switch (e.type) {
     case 'inference': {
       const backend = backendLabel(e.backend)
-      s.inferences.inc({ model, version, backend, ok: e.ok ? 'true' : 'false' }, weight)
-      s.inferenceItems.inc({ model, version, backend }, e.batch * weight)
-      const l = { model, version, backend }
+      const placement = placementLabel(e.placement)
+      s.inferences.inc({ model, version, backend, placement, ok: e.ok ? 'true' : 'false' }, weight)
+      s.inferenceItems.inc({ model, version, backend, placement }, e.batch * weight)
+      const l = { model, version, backend, placement }
       s.computeSeconds.observe(l, e.computeMs / 1000)
       s.queueSeconds.observe(l, e.queueMs / 1000)
       s.batchSize.observe({ model, version }, e.batch)
@@ -70,7 +72,13 @@ function foldEvent(s: ClientSeries, known: KnownModels, e: TelemetryEvent, weigh
     case 'fallback': {
       const reason = fallbackReasonLabel(e.reason)
       if (reason === OTHER) s.unknownLabels.inc({ label: 'reason' })
-      s.fallbacks.inc({ model, from: backendLabel(e.from), to: backendLabel(e.to), reason })
+      s.fallbacks.inc({
+        model,
+        from: backendLabel(e.from),
+        to: backendLabel(e.to),
+        placement: placementLabel(e.placement),
+        reason,
+      })
       return
     }
     case 'cache': {

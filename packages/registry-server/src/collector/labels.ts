@@ -9,6 +9,7 @@ import {
   errorCodeLabel,
   fallbackReasonLabel,
   LOAD_SOURCES,
+  PLACEMENTS,
 } from '@ferry/protocol'
 
 export const OTHER = 'other'
@@ -113,4 +114,7 @@ export const backendLabel = closed(BACKENDS)
 export const sourceLabel = closed(LOAD_SOURCES)
 export const cacheActionLabel = closed(CACHE_ACTIONS)
 export const envLabel = closed(ENVS)
+const placement = closed(PLACEMENTS)
+/** Where it ran: `device` or `edge` (absent: `device`, as runtimes before placement sent it). */
+export const placementLabel = (v: string | undefined) => placement(v ?? 'device')
 export { errorCodeLabel, fallbackReasonLabel }

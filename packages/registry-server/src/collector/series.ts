@@ -48,27 +48,27 @@ export function registerClientSeries(registry: MetricsRegistry, options: SeriesO
   return {
     inferences: registry.counter({
       name: 'ferry_client_inferences_total',
-      help: 'Inference runs reported by clients, by model, version, backend and outcome (ok="true"/"false").',
-      labelNames: [...mv, 'backend', 'ok'],
+      help: 'Inference runs reported by clients, by model, version, backend, placement (device or edge) and outcome (ok="true"/"false").',
+      labelNames: [...mv, 'backend', 'placement', 'ok'],
       maxSeries,
     }),
     inferenceItems: registry.counter({
       name: 'ferry_client_inference_items_total',
       help: 'Items (batch entries) processed by reported inference runs.',
-      labelNames: [...mv, 'backend'],
+      labelNames: [...mv, 'backend', 'placement'],
       maxSeries,
     }),
     computeSeconds: registry.histogram({
       name: 'ferry_client_inference_compute_seconds',
-      help: 'Compute time of one inference run on the client, in seconds.',
-      labelNames: [...mv, 'backend'],
+      help: 'Compute time of one inference run on the client (placement="device") or on the Ferry Edge server it called (placement="edge"), in seconds.',
+      labelNames: [...mv, 'backend', 'placement'],
       buckets: COMPUTE_BUCKETS,
       maxSeries,
     }),
     queueSeconds: registry.histogram({
       name: 'ferry_client_inference_queue_seconds',
-      help: "Time an inference request waited in the client runtime's queue before running, in seconds.",
-      labelNames: [...mv, 'backend'],
+      help: "Time an inference request waited in the client runtime's queue (or the edge server's) before running, in seconds.",
+      labelNames: [...mv, 'backend', 'placement'],
       buckets: QUEUE_BUCKETS,
       maxSeries,
     }),
@@ -100,8 +100,8 @@ export function registerClientSeries(registry: MetricsRegistry, options: SeriesO
     }),
     fallbacks: registry.counter({
       name: 'ferry_client_fallbacks_total',
-      help: 'Backend fallbacks reported by clients, by model, from/to backend and closed reason.',
-      labelNames: ['model', 'from', 'to', 'reason'],
+      help: 'Backend fallbacks and placement changes reported by clients, by model, from/to backend, the placement moved to and closed reason.',
+      labelNames: ['model', 'from', 'to', 'placement', 'reason'],
       maxSeries,
     }),
     cacheEvents: registry.counter({

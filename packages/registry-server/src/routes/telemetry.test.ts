@@ -58,7 +58,13 @@ describe('POST /v1/telemetry', () => {
     expect(await res.json()).toEqual({ accepted: 1, duplicate: false })
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     expect(
-      collector.series.inferences.value({ model: 'digits', version: '1', backend: 'wasm', ok: 'true' }),
+      collector.series.inferences.value({
+        model: 'digits',
+        version: '1',
+        backend: 'wasm',
+        placement: 'device',
+        ok: 'true',
+      }),
     ).toBe(1)
   })
 
@@ -88,7 +94,13 @@ describe('POST /v1/telemetry', () => {
     expect(await again.json()).toEqual({ accepted: 0, duplicate: true })
     await post(batch({ batchId: 'b-2' }))
     expect(
-      collector.series.inferences.value({ model: 'digits', version: '1', backend: 'wasm', ok: 'true' }),
+      collector.series.inferences.value({
+        model: 'digits',
+        version: '1',
+        backend: 'wasm',
+        placement: 'device',
+        ok: 'true',
+      }),
     ).toBe(2)
     expect(collector.series.batches.value({ result: 'duplicate' })).toBe(1)
   })
@@ -222,7 +234,7 @@ describe('POST /v1/telemetry', () => {
     const text = metrics.render()
     const inferenceLines = text.split('\n').filter((l) => l.startsWith('ferry_client_inferences_total{'))
     expect(inferenceLines).toEqual([
-      'ferry_client_inferences_total{model="other",version="other",backend="wasm",ok="true"} 10000',
+      'ferry_client_inferences_total{model="other",version="other",backend="wasm",placement="device",ok="true"} 10000',
     ])
     for (const name of text.matchAll(/^# TYPE (\S+)/gm)) expect(text).toContain(`# HELP ${name[1]} `)
   })
@@ -245,13 +257,13 @@ describe('telemetry in the registry app', () => {
     expect((await send('made-up', 1)).status).toBe(202)
     const text = await (await req('/metrics')).text()
     expect(text).toContain(
-      `ferry_client_inferences_total{model="digits",version="${v}",backend="wasm",ok="true"} 1`,
+      `ferry_client_inferences_total{model="digits",version="${v}",backend="wasm",placement="device",ok="true"} 1`,
     )
     expect(text).toContain(
-      'ferry_client_inferences_total{model="digits",version="other",backend="wasm",ok="true"} 1',
+      'ferry_client_inferences_total{model="digits",version="other",backend="wasm",placement="device",ok="true"} 1',
     )
     expect(text).toContain(
-      'ferry_client_inferences_total{model="other",version="other",backend="wasm",ok="true"} 1',
+      'ferry_client_inferences_total{model="other",version="other",backend="wasm",placement="device",ok="true"} 1',
     )
     expect(text).toContain('ferry_telemetry_batches_total{result="accepted"} 3')
     const pre = await req('/v1/telemetry', {

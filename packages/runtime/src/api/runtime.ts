@@ -1,7 +1,8 @@
 /**
  * The public API: `createRuntime` hands out Model objects over an engine (in a worker or in this
  * thread, as the host decides), turns wire errors back into FerryErrors, and fans engine events out to
- * listeners and telemetry.
+ * listeners and telemetry. With `edge`, loads that may use the edge go to the placement code (see
+ * `placement/`), which the host loads only then.
  */
 import { FerryError, type TelemetryEvent } from '@ferry/protocol'
 import type { ModelCache } from '../cache/types.js'
@@ -11,7 +12,7 @@ import type { Capabilities } from '../platform/globals.js'
 import { createTelemetry } from '../telemetry/index.js'
 import { type EngineClient, makeModel } from './model.js'
 import { withSignal } from './signal.js'
-import type { Ferry, LoadOptions, RuntimeOptions } from './types.js'
+import type { Ferry, LoadOptions, Model, RuntimeOptions } from './types.js'
 
 /** What the engine is built from, whichever thread it runs in. */
 export interface EngineSettings {
@@ -35,6 +36,27 @@ export interface RuntimeHost {
   worker?: (settings: EngineSettings) => EngineClient
   /** The engine in this thread. */
   local(settings: EngineSettings): Promise<EngineClient>
+  /** Loads the placement code (device or edge), used only with `edge`: its own file or chunk. */
+  placement(): Promise<PlacementModule>
+}
+
+/** What the placement code gets from the runtime. */
+export interface PlacementContext {
+  /** Calls the engine (errors rebuilt as FerryErrors). */
+  call<T>(f: (e: EngineClient) => Promise<T>): Promise<T>
+  /** Loads on the device, as `load` does without an edge. */
+  load(name: string, opts: LoadOptions): Promise<Model>
+  emit(events: TelemetryEvent[]): void
+  options: RuntimeOptions
+  /** The page's URL, against which a relative edge URL is resolved. */
+  baseUrl: string | undefined
+  /** The error as this bundle's FerryError (the placement file may hold a copy of the class). */
+  error(err: unknown): FerryError
+}
+
+/** The placement code's entry. */
+export interface PlacementModule {
+  loadPlaced(ctx: PlacementContext, name: string, opts: LoadOptions): Promise<Model>
 }
 
 const isCache = (c: unknown): c is ModelCache =>
@@ -114,23 +136,29 @@ export function createRuntimeWith(host: RuntimeHost, options: RuntimeOptions): F
     }
   }
   const modelCtx = { call, inWorker, nextCallId: () => nextCall++ }
+  // Fetched now: the first load need not wait for it.
+  const placement = options.edge ? host.placement() : undefined
+  placement?.catch(() => {})
+
+  const load = async (name: string, opts: LoadOptions = {}): Promise<Model> => {
+    if (placement && opts.placement !== 'device') {
+      const ctx = { call, load, emit, options, baseUrl: host.baseUrl, error: fromWire }
+      return (await placement).loadPlaced(ctx, name, opts)
+    }
+    if (opts.placement === 'edge')
+      throw new FerryError('BAD_REQUEST', 'placement "edge" needs createRuntime({ edge })')
+    const callId = nextCall++
+    // (unset ones cross as undefined: the engine reads them as absent)
+    const req = { name, callId, version: opts.version, backend: opts.backend, batching: opts.batching }
+    const p = call((e) => e.load(req, opts.onProgress))
+    const abort = () => void call(async (e) => e.abort(callId)).catch(() => {})
+    return makeModel(await withSignal(p, opts.signal, abort), modelCtx)
+  }
 
   return {
     capabilities,
     inWorker,
-    async load(name: string, opts: LoadOptions = {}) {
-      const callId = nextCall++
-      const req = {
-        name,
-        callId,
-        ...(opts.version !== undefined ? { version: opts.version } : {}),
-        ...(opts.backend ? { backend: opts.backend } : {}),
-        ...(opts.batching !== undefined ? { batching: opts.batching } : {}),
-      }
-      const p = call((e) => e.load(req, opts.onProgress))
-      const abort = () => void call(async (e) => e.abort(callId)).catch(() => {})
-      return makeModel(await withSignal(p, opts.signal, abort), modelCtx)
-    },
+    load,
     cache: {
       list: () => call((e) => e.cache.list()),
       delete: (name, version) => call((e) => e.cache.delete(name, version)),

@@ -1,12 +1,11 @@
 /** The public API's types: createRuntime's options, the runtime object, and a loaded model. */
-import type { BackendName, Manifest, TelemetryEvent, TensorSpec } from '@ferry/protocol'
+import type { BackendName, Manifest, Placement, TelemetryEvent, TensorSpec } from '@ferry/protocol'
 import type { ModelCache } from '../cache/types.js'
 import type {
   BatchingOption,
   CacheApi,
   Fallback,
   Progress,
-  RunTiming,
   SessionPoolOptions,
   SessionStat,
 } from '../engine/types.js'
@@ -45,7 +44,25 @@ export interface RuntimeOptions {
   maxQueue?: number
   /** The live-session pool: `{ maxCount, maxBytes, idleMs }` (see `ferry.sessions.list()`). */
   sessions?: SessionPoolOptions
+  /**
+   * A Ferry Edge server that serves the same registry's models (its URL, or `{ url, token }`): models may
+   * then run there (`load(name, { placement })`, default `'auto'`). The code for it loads only when set.
+   */
+  edge?: string | URL | EdgeTarget
 }
+
+/** A Ferry Edge server: its base URL, and the bearer token its infer route wants, if any. */
+export interface EdgeTarget {
+  url: string | URL
+  token?: string
+}
+
+/**
+ * Where `load` places a model: `'device'` (WebGPU or WASM, as without an edge), `'edge'` (the Ferry Edge
+ * server), or `'auto'`: the device when it can (within the session and cache budgets), the edge when it
+ * cannot, and the edge while the device downloads and compiles (warm start).
+ */
+export type PlacementOption = 'auto' | Placement
 
 export interface LoadOptions {
   /** A version number or an alias (default `'latest'`). */
@@ -59,6 +76,8 @@ export interface LoadOptions {
    * option of the load that first loaded it holds until it is unloaded.
    */
   batching?: BatchingOption
+  /** Device, edge, or auto (default `'auto'` with `createRuntime({ edge })`, else `'device'`). */
+  placement?: PlacementOption
 }
 
 export interface RunOptions {
@@ -67,21 +86,46 @@ export interface RunOptions {
   transfer?: boolean
 }
 
+/** Where one call ran and how long it took. */
+export interface RunInfo {
+  placement: Placement
+  /** The device that ran it: `webgpu`, `wasm`, …; on the edge, the edge's own backend (`cpu`, `cuda`, …). */
+  backend: BackendName
+  /** Time it waited in the queue (the edge server's, for the edge). */
+  queueMs: number
+  /** Compute time of its batch (measured by the edge server, for the edge; else the whole call). */
+  computeMs: number
+  /** Requests in its batch. */
+  batch: number
+  /** For the edge: the call's time outside the server (network, encoding), when the server reports its own. */
+  networkMs?: number
+}
+
+/** `model.infer`'s answer: the outputs, and where and how the call ran. */
+export interface InferResult {
+  outputs: Outputs
+  info: RunInfo
+}
+
 /** A loaded model version. */
 export interface Model {
   readonly name: string
   readonly version: number
-  /** The device it runs on now (`'wasm'` after a fallback, including a lost GPU device). */
-  readonly backend: BackendName
-  /** null, or why it does not run on the first device it could have. */
+  /** Where it runs now: the device, or a Ferry Edge server. */
+  readonly placement: Placement
+  /** The device it runs on now (`'wasm'` after a fallback, including a lost GPU device), or `'edge'`. */
+  readonly backend: BackendName | 'edge'
+  /** The edge server it runs on or may move to (its URL and its own backend), or null. */
+  readonly edge: { url: string; backend: BackendName } | null
+  /** null, or why it does not run on the first device it could have (on the edge: why not on the device). */
   readonly fallback: Fallback | null
   readonly inputs: TensorSpec[]
   readonly outputs: TensorSpec[]
   readonly manifest: Manifest
-  /** How the last run went: queue wait, compute time and batch size. */
-  readonly timing: RunTiming | null
   /** Runs the model; inputs are checked against the manifest first (coded errors name the input). */
   run(inputs: Inputs, options?: RunOptions): Promise<Outputs>
+  /** Runs it like `run`, and says where this call ran and how long it took. */
+  infer(inputs: Inputs, options?: RunOptions): Promise<InferResult>
   /** Frees this handle; the session goes when no handle uses it. */
   unload(): Promise<void>
 }

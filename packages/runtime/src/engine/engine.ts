@@ -145,6 +145,8 @@ export function createEngine(options: EngineOptions): EngineApi {
   }
 
   return {
+    resolve: (name, version) => resolveManifest(ctx, name, version),
+
     async load(req, onProgress) {
       assertOpen()
       const ac = track(req.callId)

@@ -131,6 +131,11 @@ export interface CacheApi {
 
 /** The engine's surface, in-thread or across a worker (the same calls). */
 export interface EngineApi {
+  /**
+   * The manifest `version` (a number or an alias, default `latest`) resolves to, as `load` resolves it
+   * (with the registry unreachable: what this device last saw), without loading it.
+   */
+  resolve(name: string, version?: number | string): Promise<Manifest>
   load(req: LoadRequest, onProgress?: (p: Progress) => void): Promise<ModelInfo>
   run(handle: number, inputs: Inputs, callId?: number): Promise<RunResult>
   /** Aborts the load or run started with this call id. */

@@ -4,7 +4,7 @@
  * bundle).
  */
 import type { EngineClient } from '../api/model.js'
-import type { EngineSettings, RuntimeHost } from '../api/runtime.js'
+import type { EngineSettings, PlacementModule, RuntimeHost } from '../api/runtime.js'
 import { type WorkerLike, workerEngine } from '../worker/client.js'
 import { detectCapabilities, location, webLocks } from './globals.js'
 
@@ -38,11 +38,12 @@ export function lockWatch(): ((name: string, gone: () => void) => () => void) | 
 
 /**
  * A RuntimeHost for pages: Ferry's engine worker from `start` (or the caller's `workerUrl`), in-thread
- * engines from `local`.
+ * engines from `local`, the placement code from `placement`.
  */
 export function browserHost(opts: {
   start(): WorkerLike
   local(settings: EngineSettings): Promise<EngineClient>
+  placement(): Promise<PlacementModule>
 }): RuntimeHost {
   return {
     capabilities: detectCapabilities(),
@@ -56,5 +57,6 @@ export function browserHost(opts: {
         watch: lockWatch(),
       }),
     local: opts.local,
+    placement: opts.placement,
   }
 }

@@ -42,5 +42,6 @@ export function denoEngineOptions(settings: EngineSettings): EngineOptions {
 /** The RuntimeHost of `@ferry/runtime` on Deno. */
 export const denoHost: RuntimeHost = {
   capabilities: detectCapabilities(),
+  placement: () => import('../placement/index.js'),
   local: async (settings): Promise<EngineClient> => createEngine(denoEngineOptions(settings)),
 }

@@ -46,5 +46,6 @@ export async function nodeEngineOptions(settings: EngineSettings): Promise<Engin
 /** The RuntimeHost of `@ferry/runtime` on Node. */
 export const nodeHost: RuntimeHost = {
   capabilities: detectCapabilities(),
+  placement: () => import('../placement/index.js'),
   local: async (settings): Promise<EngineClient> => createEngine(await nodeEngineOptions(settings)),
 }

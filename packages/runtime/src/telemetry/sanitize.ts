@@ -10,14 +10,15 @@ import {
   LOAD_SOURCES,
   MAX_EVENT_TS,
   MIN_EVENT_TS,
+  PLACEMENTS,
   type TelemetryEvent,
 } from '@ferry/protocol'
 
 /** Wire fields per event type; a `?` marks an optional one. */
 const FIELDS: Record<TelemetryEvent['type'], string> = {
-  inference: 'model version backend batch queueMs computeMs ok ts',
+  inference: 'model version backend batch queueMs computeMs ok placement? ts',
   load: 'model version backend source bytes ms ts',
-  fallback: 'model version from to reason ts',
+  fallback: 'model version from to reason placement? ts',
   cache: 'action model version bytes? ts',
   error: 'code model? version? ts',
 }
@@ -26,6 +27,7 @@ const SETS: Record<string, readonly string[]> = {
   from: BACKENDS,
   to: BACKENDS,
   source: LOAD_SOURCES,
+  placement: PLACEMENTS,
   action: CACHE_ACTIONS,
 }
 const MAX_LENGTH: Record<string, number> = { model: 128, reason: 256, code: 64 }

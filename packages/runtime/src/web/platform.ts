@@ -7,11 +7,14 @@ import type { EngineSettings, RuntimeHost } from '../api/runtime.js'
 import { browserHost, startModuleWorker } from '../platform/browser.js'
 
 export const WORKER_FILE = 'ferry-worker.mjs'
+/** The placement code (device or edge), loaded only by runtimes created with `edge`. */
+export const EDGE_FILE = 'ferry-edge.mjs'
 
 /** A host whose worker is `${base}ferry-worker.mjs` (imported for an in-thread engine too). */
 export function scriptHost(base: string): RuntimeHost {
   const workerUrl = new URL(WORKER_FILE, base).href
   return browserHost({
+    placement: () => import(/* @vite-ignore */ new URL(EDGE_FILE, base).href),
     start: () => startModuleWorker(workerUrl),
     async local(settings) {
       const mod = (await import(/* @vite-ignore */ workerUrl)) as {

@@ -1,4 +1,9 @@
-/** Entry of `ferry.js` (classic script, global `Ferry`): finds its own URL while the script runs. */
+/**
+ * Entry of `ferry.js` (classic script): sets the global `Ferry` ({ createRuntime, FerryError, hasErrorCode })
+ * and finds its own URL while the script runs. A plain object, not an esbuild `globalName` export: that
+ * would add ESM interop helpers to the runtime's smallest file.
+ */
+import { FerryError, hasErrorCode } from '@ferry/protocol'
 import { createRuntimeWith } from '../api/runtime.js'
 import type { Ferry, RuntimeOptions } from '../api/types.js'
 import { currentScriptUrl } from '../platform/globals.js'
@@ -8,8 +13,6 @@ import { scriptHost } from './platform.js'
 const base = new URL('./', currentScriptUrl() || 'http://localhost/').href
 
 /** Creates a Ferry runtime; the worker and ONNX Runtime files are loaded from next to ferry.js. */
-export function createRuntime(options: RuntimeOptions): Ferry {
-  return createRuntimeWith(scriptHost(base), options)
-}
+const createRuntime = (options: RuntimeOptions): Ferry => createRuntimeWith(scriptHost(base), options)
 
-export { FerryError, hasErrorCode } from '@ferry/protocol'
+;(globalThis as { Ferry?: unknown }).Ferry = { createRuntime, FerryError, hasErrorCode }

@@ -158,6 +158,7 @@ export function workerEngine(
   }
 
   return {
+    resolve: (n, v) => on(null, (g) => g.rpc.call('resolve', [n, v])),
     load: (req, onProgress) =>
       on(req.name, async (g) => {
         const info = await g.rpc.call('load', [req], { progress: onProgress as (p: unknown) => void })

@@ -18,6 +18,7 @@ export interface WorkerInit {
 /** Calls the page makes on the worker. `load` reports Progress before its answer. */
 export interface WorkerCalls {
   init(init: WorkerInit): void
+  resolve(name: string, version?: number | string): Manifest
   load(req: LoadRequest): ModelInfo
   run(handle: number, inputs: Inputs, callId?: number): RunResult
   abort(callId: number): void

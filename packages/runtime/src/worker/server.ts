@@ -37,6 +37,7 @@ export function serveEngine(channel: Channel, factory: EngineFactory, lifeline?:
       )
       await engine
     },
+    resolve: async (n, v) => (await e()).resolve(n, v),
     load: async (req, ctx) => (await e()).load(req, (p) => ctx.progress(p)),
     async run(handle, inputs, callId, ctx) {
       const r = await (await e()).run(handle, inputs, callId)

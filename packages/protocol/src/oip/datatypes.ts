@@ -1,5 +1,5 @@
 /** Open Inference Protocol datatypes (`FP32`, `INT64`, …) ↔ ONNX Runtime dtypes, with element sizes. */
-import type { Dtype } from '@ferry/protocol'
+import type { Dtype } from '../constants.js'
 
 /** OIP datatype name for each ONNX dtype (BF16 as Triton names it; 4-bit types have no OIP name). */
 const OIP_OF: Partial<Record<Dtype, string>> = {

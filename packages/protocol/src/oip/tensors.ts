@@ -1,13 +1,40 @@
 /**
- * Tensor data across the protocol: JSON `data` (flat or nested, row-major), binary (Triton's binary
- * extension and gRPC's raw contents: little-endian, BYTES as 4-byte length + bytes) and back. Every
- * mistake is a FerryError that names the tensor and what was expected.
+ * Tensor data across the Open Inference Protocol: JSON `data` (flat or nested, row-major), binary (Triton's
+ * binary extension and gRPC's raw contents: little-endian, BYTES as 4-byte length + bytes) and back. Ferry
+ * Edge decodes requests and encodes answers with it, the runtime's edge client the other way round. Every
+ * mistake is a FerryError that names the tensor (an input, or an output) and what was expected.
  */
-import { type Dtype, FerryError } from '@ferry/protocol'
-import type { Tensor } from '@ferry/runtime'
+import type { Dtype } from '../constants.js'
+import { FerryError } from '../errors.js'
 import { elementSize, oipDatatype } from './datatypes.js'
 
-type Typed = Exclude<Tensor['data'], string[]>
+/** Tensor data as ONNX Runtime (and so Ferry) gives it: a typed array per dtype, or strings. */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[]
+
+/** A tensor as Ferry takes and gives it (int64 as BigInt64Array, float16 as Uint16Array, bool as Uint8Array). */
+export interface OipTensor {
+  data: TensorData
+  dims: number[]
+  dtype: Dtype
+}
+
+/** Which side of a call a tensor is on, for error messages. */
+export type TensorRole = 'input' | 'output'
+
+type Typed = Exclude<TensorData, string[]>
+type Tensor = OipTensor
 
 const ARRAY_OF: Partial<Record<Dtype, new (n: number) => Typed>> = {
   bool: Uint8Array,
@@ -38,18 +65,18 @@ const enc = new TextEncoder()
 const dec = new TextDecoder()
 
 /** Number of elements in `shape`; SHAPE_MISMATCH for a dim that is not a non-negative integer. */
-export function checkShape(name: string, shape: unknown): number[] {
+export function checkShape(name: string, shape: unknown, role: TensorRole = 'input'): number[] {
   if (!Array.isArray(shape) || shape.length > 16)
     throw new FerryError(
       'SHAPE_MISMATCH',
-      `input "${name}": "shape" must be an array of at most 16 non-negative integers`,
+      `${role} "${name}": "shape" must be an array of at most 16 non-negative integers`,
     )
   const dims = shape.map((d) => (typeof d === 'string' && /^\d+$/.test(d) ? Number(d) : d))
   for (const d of dims)
     if (!(typeof d === 'number' && Number.isSafeInteger(d) && d >= 0))
       throw new FerryError(
         'SHAPE_MISMATCH',
-        `input "${name}": shape ${JSON.stringify(shape)} has ${JSON.stringify(d)}; every dim must be a non-negative integer`,
+        `${role} "${name}": shape ${JSON.stringify(shape)} has ${JSON.stringify(d)}; every dim must be a non-negative integer`,
       )
   return dims as number[]
 }
@@ -57,7 +84,7 @@ export function checkShape(name: string, shape: unknown): number[] {
 const count = (dims: readonly number[]) => dims.reduce((n, d) => n * d, 1)
 
 /** Flattens nested arrays row-major (iteratively, at most `maxDepth` deep). */
-function flatten(name: string, data: unknown, maxDepth: number): unknown[] {
+function flatten(label: string, data: unknown, maxDepth: number): unknown[] {
   if (!Array.isArray(data)) return [data]
   if (!data.some(Array.isArray)) return data
   const out: unknown[] = []
@@ -75,7 +102,7 @@ function flatten(name: string, data: unknown, maxDepth: number): unknown[] {
       if (depth >= maxDepth)
         throw new FerryError(
           'SHAPE_MISMATCH',
-          `input "${name}": "data" is nested deeper than its ${maxDepth - 1} dims allow`,
+          `${label}: "data" is nested deeper than its ${maxDepth - 1} dims allow`,
         )
       stack.push([v, 0, depth + 1])
     } else out.push(v)
@@ -83,10 +110,10 @@ function flatten(name: string, data: unknown, maxDepth: number): unknown[] {
   return out
 }
 
-function badElement(name: string, dtype: Dtype, i: number, v: unknown): FerryError {
+function badElement(label: string, dtype: Dtype, i: number, v: unknown): FerryError {
   return new FerryError(
     'DTYPE_MISMATCH',
-    `input "${name}": element ${i} is ${JSON.stringify(v) ?? typeof v}, not a valid ${oipDatatype(dtype)} value`,
+    `${label}: element ${i} is ${JSON.stringify(v) ?? typeof v}, not a valid ${oipDatatype(dtype)} value`,
   )
 }
 
@@ -94,26 +121,33 @@ function badElement(name: string, dtype: Dtype, i: number, v: unknown): FerryErr
  * Builds a tensor from JSON `data` (or gRPC typed contents): `values` flat or nested, with exactly
  * `shape`'s element count. FP16/BF16 must travel as binary; INT64/UINT64 take integers or decimal strings.
  */
-export function fromValues(name: string, dtype: Dtype, dims: number[], values: unknown): Tensor {
+export function fromValues(
+  name: string,
+  dtype: Dtype,
+  dims: number[],
+  values: unknown,
+  role: TensorRole = 'input',
+): Tensor {
+  const label = `${role} "${name}"`
   if (!Array.isArray(values))
-    throw new FerryError('BAD_REQUEST', `input "${name}": "data" must be an array (flat or nested)`)
+    throw new FerryError('BAD_REQUEST', `${label}: "data" must be an array (flat or nested)`)
   if (dtype === 'float16' || dtype === 'bfloat16')
     throw new FerryError(
       'DTYPE_MISMATCH',
-      `input "${name}": ${oipDatatype(dtype)} data travels as binary (the "binary_data_size" parameter, or gRPC raw_input_contents), not as JSON numbers`,
+      `${label}: ${oipDatatype(dtype)} data travels as binary (the "binary_data_size" parameter, or gRPC raw_input_contents), not as JSON numbers`,
     )
-  const flat = flatten(name, values, Math.max(1, dims.length))
+  const flat = flatten(label, values, Math.max(1, dims.length))
   const n = count(dims)
   if (flat.length !== n)
     throw new FerryError(
       'SHAPE_MISMATCH',
-      `input "${name}": "data" has ${flat.length} elements but shape [${dims.join(', ')}] holds ${n}`,
+      `${label}: "data" has ${flat.length} elements but shape [${dims.join(', ')}] holds ${n}`,
     )
   if (dtype === 'string') {
     const out = flat.map((v, i) => {
       if (typeof v === 'string') return v
       if (v instanceof Uint8Array) return dec.decode(v)
-      throw badElement(name, dtype, i, v)
+      throw badElement(label, dtype, i, v)
     })
     return { data: out, dims, dtype }
   }
@@ -121,7 +155,7 @@ export function fromValues(name: string, dtype: Dtype, dims: number[], values: u
   if (!Ctor)
     throw new FerryError(
       'DTYPE_MISMATCH',
-      `input "${name}": datatype ${oipDatatype(dtype)} is not supported by this server`,
+      `${label}: datatype ${oipDatatype(dtype)} is not supported by Ferry`,
     )
   const out = new Ctor(n)
   if (dtype === 'int64' || dtype === 'uint64') {
@@ -132,9 +166,9 @@ export function fromValues(name: string, dtype: Dtype, dims: number[], values: u
       if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v)
       else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) b = BigInt(v)
       else if (typeof v === 'bigint') b = v
-      else throw badElement(name, dtype, i, v)
+      else throw badElement(label, dtype, i, v)
       if (dtype === 'uint64' ? b < 0n || b > 0xffffffffffffffffn : b < -(2n ** 63n) || b >= 2n ** 63n)
-        throw badElement(name, dtype, i, v)
+        throw badElement(label, dtype, i, v)
       big[i] = b
     }
     return { data: big, dims, dtype }
@@ -145,7 +179,7 @@ export function fromValues(name: string, dtype: Dtype, dims: number[], values: u
       const v = flat[i]
       if (v === true || v === 1) arr[i] = 1
       else if (v === false || v === 0) arr[i] = 0
-      else throw badElement(name, dtype, i, v)
+      else throw badElement(label, dtype, i, v)
     }
     return { data: arr, dims, dtype }
   }
@@ -158,16 +192,24 @@ export function fromValues(name: string, dtype: Dtype, dims: number[], values: u
         arr[i] = Number(v)
         continue
       }
-      throw badElement(name, dtype, i, v)
+      throw badElement(label, dtype, i, v)
     }
-    if (range && !(Number.isInteger(v) && v >= range[0] && v <= range[1])) throw badElement(name, dtype, i, v)
+    if (range && !(Number.isInteger(v) && v >= range[0] && v <= range[1]))
+      throw badElement(label, dtype, i, v)
     arr[i] = v
   }
   return { data: arr, dims, dtype }
 }
 
 /** Builds a tensor from binary data (little-endian, row-major; BYTES: 4-byte length then bytes). */
-export function fromBytes(name: string, dtype: Dtype, dims: number[], bytes: Uint8Array): Tensor {
+export function fromBytes(
+  name: string,
+  dtype: Dtype,
+  dims: number[],
+  bytes: Uint8Array,
+  role: TensorRole = 'input',
+): Tensor {
+  const label = `${role} "${name}"`
   const n = count(dims)
   if (dtype === 'string') {
     const out: string[] = []
@@ -183,7 +225,7 @@ export function fromBytes(name: string, dtype: Dtype, dims: number[], bytes: Uin
     if (at !== bytes.byteLength || out.length !== n)
       throw new FerryError(
         'SHAPE_MISMATCH',
-        `input "${name}": BYTES binary data must be ${n} elements, each a 4-byte little-endian length then its bytes`,
+        `${label}: BYTES binary data must be ${n} elements, each a 4-byte little-endian length then its bytes`,
       )
     return { data: out, dims, dtype }
   }
@@ -192,19 +234,19 @@ export function fromBytes(name: string, dtype: Dtype, dims: number[], bytes: Uin
   if (size === null || !Ctor)
     throw new FerryError(
       'DTYPE_MISMATCH',
-      `input "${name}": datatype ${oipDatatype(dtype)} is not supported by this server`,
+      `${label}: datatype ${oipDatatype(dtype)} is not supported by Ferry`,
     )
   if (bytes.byteLength !== n * size)
     throw new FerryError(
       'SHAPE_MISMATCH',
-      `input "${name}": ${bytes.byteLength} bytes of binary data, but shape [${dims.join(', ')}] of ${oipDatatype(dtype)} needs ${n * size}`,
+      `${label}: ${bytes.byteLength} bytes of binary data, but shape [${dims.join(', ')}] of ${oipDatatype(dtype)} needs ${n * size}`,
     )
   // Copied into an aligned buffer of its own: the body's bytes may sit at any offset.
   const copy = new Uint8Array(n * size)
   copy.set(bytes)
   const data = new (Ctor as unknown as new (b: ArrayBuffer) => Typed)(copy.buffer)
   if (dtype === 'bool' && (data as Uint8Array).some((b) => b > 1))
-    throw new FerryError('DTYPE_MISMATCH', `input "${name}": BOOL binary data must be bytes 0 or 1`)
+    throw new FerryError('DTYPE_MISMATCH', `${label}: BOOL binary data must be bytes 0 or 1`)
   return { data, dims, dtype }
 }
 
