@@ -1,21 +1,10 @@
 /** ONNX tensor types ↔ JavaScript typed arrays: which array class carries each dtype, and back. */
 import type { Dtype } from '@ferry/protocol'
+import type { TensorData } from '@ferry/protocol/oip'
 import { float16Array } from '../platform/globals.js'
 
-/** Any array ONNX Runtime Web accepts as tensor data. */
-export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | string[]
+/** Any array ONNX Runtime accepts as tensor data (one definition, with the OIP codec's). */
+export type { TensorData }
 
 type ArrayCtor = { name: string }
 

@@ -1,6 +1,6 @@
-import { createServer, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ceph, cephStoreConfig } from '../../store/s3/ceph.suite.js'
+import { answerTimeoutSuite } from '../../store/s3/silent.suite.js'
 import { createS3Store } from '../../store/s3/store.js'
 import { digestOf, draftFor, runStoreSuite } from '../../store/store.suite.js'
 import { type RunningRegistry, serve } from './index.js'
@@ -63,28 +63,5 @@ describe('the S3 store on node:http behind serve()', () => {
 })
 
 describe('nodeS3Fetch', () => {
-  it('gives up on a store that accepts the connection but never answers', async () => {
-    const sockets: Socket[] = []
-    const silent = createServer((s) => void sockets.push(s))
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
-    const { port } = silent.address() as { port: number }
-    try {
-      const store = createS3Store({
-        bucket: 'bkt',
-        prefix: '',
-        region: 'us-east-1',
-        accessKeyId: 'a',
-        secretAccessKey: 's',
-        endpoint: `http://127.0.0.1:${port}`,
-        answerTimeoutMs: 300,
-        ...nodeS3Transport(),
-      })
-      const err = await store.statBlob(`sha256:${'0'.repeat(64)}`).catch((e) => e)
-      expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' })
-      expect(err.message).toContain('no answer in 0.3 s')
-    } finally {
-      for (const s of sockets) s.destroy()
-      silent.close()
-    }
-  })
+  answerTimeoutSuite(nodeS3Transport())
 })
