@@ -31,19 +31,22 @@ export interface Batching {
 export interface EngineOptions {
   /** Registry base URL. */
   registry: string
-  /** The backends to run models on, by priority (default: onnxruntime-web's WASM). */
+  /**
+   * The backends to run models on, by priority (default: onnxruntime-web's WASM). The Node adapter passes
+   * onnxruntime-node first; the Deno entries Deno's WebGPU, then WASM.
+   */
   engineBackends?: Backend[] | (() => Promise<Backend[]>)
   /** The bytes cache (default: a folder at `cacheDir`, else the platform's: the Cache API on Deno). */
   cache?: ModelCache
-  /** Folder for the verified bytes (fs cache). */
+  /** Folder for the verified model bytes (Node). Absent: the platform's default cache (Deno: Cache API). */
   cacheDir?: string
   /** Cache budget in bytes (least recently used versions go first past it). */
   cacheMaxBytes?: number
-  /** Devices in order of preference (default: every device the backends offer, best first). */
+  /** Devices in order of preference, e.g. `['cpu', 'wasm']` (default: every device the backends offer). */
   backends?: BackendName[]
-  /** Requests waiting per model before QUEUE_FULL. */
+  /** Requests waiting per model before QUEUE_FULL: 429 / RESOURCE_EXHAUSTED (default 128). */
   maxQueue?: number
-  /** The live-session pool (count, bytes, idle time). */
+  /** The live-session pool: count, bytes, idle time (lowest call rate released first, never a busy one). */
   sessions?: SessionPoolOptions
   /** fetch for the registry (tests, proxies). */
   fetch?: typeof fetch

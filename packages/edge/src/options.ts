@@ -1,30 +1,13 @@
 /** The edge server's options (library and CLI share them) and their defaults. */
-import type { BackendName } from '@ferry/protocol'
-import type { Backend, ModelCache } from '@ferry/runtime/engine'
-import type { Batching, EdgeEngine } from './engine.js'
+import type { Batching, EdgeEngine, EngineOptions } from './engine.js'
 
-export interface EdgeOptions {
-  /** Registry base URL, e.g. `http://localhost:8080`. */
-  registry: string
-  /** An engine to use instead of the default one (Ferry's engine, in-thread). */
+/**
+ * The engine's options (registry, backends, cache, devices, queue bound, session pool, fetch: see
+ * `EngineOptions`) and the server's own.
+ */
+export interface EdgeOptions extends EngineOptions {
+  /** An engine to use instead of the default one (Ferry's engine, in-thread, made from these options). */
   engine?: EdgeEngine
-  /**
-   * The backends the engine runs models on, by priority (default: onnxruntime-web's WASM). The Node
-   * adapter passes onnxruntime-node first; the Deno entries Deno's WebGPU, then WASM.
-   */
-  engineBackends?: Backend[] | (() => Promise<Backend[]>)
-  /** The bytes cache (default: a folder at `cacheDir`, else the platform's: the Cache API on Deno). */
-  cache?: ModelCache
-  /** Folder for the verified model bytes (Node). Absent: the platform's default cache (Deno: Cache API). */
-  cacheDir?: string
-  /** Byte budget of that cache. */
-  cacheMaxBytes?: number
-  /** Devices in order of preference, e.g. `['cpu', 'wasm']` (default: every device the backends offer). */
-  backends?: BackendName[]
-  /** Requests waiting per model before 429 / RESOURCE_EXHAUSTED (default 128). */
-  maxQueue?: number
-  /** The live-session pool: count, bytes, idle time (lowest call rate released first, never a busy one). */
-  sessions?: { maxCount?: number; maxBytes?: number; idleMs?: number }
   /** Models to load at start: `name`, `name:3` or `name:stable`. */
   models?: string[]
   /** Bearer token required on infer and repository routes (and gRPC ModelInfer). */
@@ -45,8 +28,6 @@ export interface EdgeOptions {
   cors?: '*' | string[] | false
   /** What the server metadata says about gRPC (the Node adapter fills this in). */
   grpc?: { served: boolean; port?: number; reason?: string }
-  /** fetch for the registry. */
-  fetch?: typeof fetch
   /** Log lines (default: console.error). */
   log?: (line: string) => void
 }

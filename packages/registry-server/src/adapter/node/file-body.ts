@@ -8,32 +8,19 @@ import type { FileHandle } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { nativeBodyOf, withNativeBody } from '../../http/native-body.js'
 import { sendRange } from './file-send.js'
+import { SingleReader } from './single-reader.js'
 
 /** Bytes per read on the web-stream path (larger chunks: fewer hops per byte). */
 const WEB_CHUNK = 192 * 1024
 
-/** An open file range `[start, end)` that exactly one reader may take (see `claim`). */
-class FileRange {
-  #taken = false
-  #started = false
+/** An open file range `[start, end)` that exactly one reader may take (see `claim`); the taker closes `fh`. */
+class FileRange extends SingleReader {
   constructor(
     readonly fh: FileHandle,
     readonly start: number,
     readonly end: number,
-  ) {}
-
-  /** Hands the file to the caller, who then closes it; false once the web stream has started reading. */
-  claim(): boolean {
-    if (this.#taken || this.#started) return false
-    this.#taken = true
-    return true
-  }
-
-  /** Marks the web stream as the reader; false when the file was claimed. */
-  startWeb(): boolean {
-    if (this.#taken) return false
-    this.#started = true
-    return true
+  ) {
+    super()
   }
 }
 

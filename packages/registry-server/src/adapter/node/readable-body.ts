@@ -9,25 +9,12 @@ import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream'
 import { nativeBodyOf, withNativeBody } from '../../http/native-body.js'
+import { SingleReader } from './single-reader.js'
 
 /** A readable that exactly one consumer may take: the web stream or a native sender (see `claim`). */
-class ReadableSource {
-  #taken = false
-  #started = false
-  constructor(readonly readable: Readable) {}
-
-  /** Hands the readable to the caller; false once the web stream has started reading. */
-  claim(): boolean {
-    if (this.#taken || this.#started) return false
-    this.#taken = true
-    return true
-  }
-
-  /** Marks the web stream as the reader; false when the readable was claimed. */
-  startWeb(): boolean {
-    if (this.#taken) return false
-    this.#started = true
-    return true
+class ReadableSource extends SingleReader {
+  constructor(readonly readable: Readable) {
+    super()
   }
 }
 
