@@ -4,6 +4,7 @@
  * they are older than any live upload can be. An upload lives at most the request timeout (its answer
  * comes only after its last byte), so the age is tied to that timeout.
  */
+import { type RegistryLimits, resolveLimits } from '../limits.js'
 import type { BlobStore } from './types.js'
 
 export interface StagingSweepOptions {
@@ -64,4 +65,21 @@ export function startStagingSweep(store: BlobStore, options: StagingSweepOptions
       clearTimeout(timer)
     },
   }
+}
+
+/**
+ * The sweep a serving adapter runs beside the app (Node's and Deno's `serve()`): its age tied to the app's
+ * request timeout, failures logged; `false`: none.
+ */
+export function serverSweep(
+  store: BlobStore,
+  limits: Partial<RegistryLimits> | undefined,
+  sweep: Partial<Omit<StagingSweepOptions, 'onError'>> | false | undefined,
+): StagingSweep | null {
+  if (sweep === false) return null
+  return startStagingSweep(store, {
+    maxAgeMs: stagingMaxAgeMs(resolveLimits(limits).requestTimeoutMs),
+    ...sweep,
+    onError: (err) => console.error(`ferry: staging sweep failed: ${(err as Error)?.message ?? err}`),
+  })
 }

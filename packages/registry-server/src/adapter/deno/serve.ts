@@ -4,8 +4,7 @@
  * or connection cap to set here.
  */
 import { createRegistryApp, type RegistryAppOptions } from '../../app.js'
-import { resolveLimits } from '../../limits.js'
-import { type StagingSweepOptions, stagingMaxAgeMs, startStagingSweep } from '../../store/sweep.js'
+import { type StagingSweepOptions, serverSweep } from '../../store/sweep.js'
 // Deno implements node:crypto natively: SHA-256 about 12x faster than the pure-JS default there.
 import { nodeSha256 } from '../node/hash.js'
 import type { RunningRegistry } from '../node/serve.js'
@@ -45,14 +44,7 @@ export async function serveOnDeno(options: DenoServeOptions): Promise<RunningReg
       reject(err)
     }
   })
-  const sweeper =
-    sweep === false
-      ? null
-      : startStagingSweep(store, {
-          maxAgeMs: stagingMaxAgeMs(resolveLimits(appOptions.limits).requestTimeoutMs),
-          ...sweep,
-          onError: (err) => console.error(`ferry: staging sweep failed: ${(err as Error)?.message ?? err}`),
-        })
+  const sweeper = serverSweep(store, appOptions.limits, sweep)
   const host = hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,

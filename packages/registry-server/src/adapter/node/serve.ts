@@ -5,8 +5,7 @@ import { FerryError } from '@ferry/protocol'
 import { type Http2Bindings, type HttpBindings, serve as honoServe } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { createRegistryApp, type RegistryAppOptions } from '../../app.js'
-import { resolveLimits } from '../../limits.js'
-import { type StagingSweepOptions, stagingMaxAgeMs, startStagingSweep } from '../../store/sweep.js'
+import { type StagingSweepOptions, serverSweep } from '../../store/sweep.js'
 import type { BlobStore } from '../../store/types.js'
 import { connectionGuard } from './connections.js'
 import { sendFileBody } from './file-body.js'
@@ -97,14 +96,7 @@ export async function serve(options: ServeOptions): Promise<RunningRegistry> {
   // No 'timeout' listener: Node destroys a socket idle this long, mid-response included.
   server.timeout = idleTimeoutMs
   guard.attach(server)
-  const sweeper =
-    sweep === false
-      ? null
-      : startStagingSweep(store, {
-          maxAgeMs: stagingMaxAgeMs(resolveLimits(appOptions.limits).requestTimeoutMs),
-          ...sweep,
-          onError: (err) => console.error(`ferry: staging sweep failed: ${(err as Error)?.message ?? err}`),
-        })
+  const sweeper = serverSweep(store, appOptions.limits, sweep)
   const bound = (server.address() as AddressInfo).port
   const host =
     hostname === '0.0.0.0' || hostname === '::'
