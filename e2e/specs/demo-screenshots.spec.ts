@@ -1,6 +1,6 @@
-// Issue 6: screenshots of the playground for the README (docs/screenshots/), desktop and phone, with
-// digits loaded, a hand-drawn 7 classified and the text detector's boxes shown. They rewrite committed
-// files, so they are taken only on request:
+// Issue 6: screenshots of the playground for the README (docs/screenshots/), desktop and phone, with a
+// Ferry Edge beside the registry (the placement switch on Auto), digits loaded, a hand-drawn 7 classified
+// and the text detector's boxes shown. They rewrite committed files, so they are taken only on request:
 //   FERRY_SCREENSHOTS=1 npx playwright test -c e2e/playwright.config.ts demo-screenshots --project wasm
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -34,8 +34,9 @@ async function drawSeven(page: Page): Promise<void> {
   await expect(page.locator('#digit-prediction')).toHaveText('7')
 }
 
-async function fill(page: Page, site: string, registry: string, ocr: boolean): Promise<void> {
-  await page.goto(`${site}/demo/?registry=${encodeURIComponent(registry)}`)
+async function fill(page: Page, site: string, registry: string, edge: string, ocr: boolean): Promise<void> {
+  const q = new URLSearchParams({ registry, edge })
+  await page.goto(`${site}/demo/?${q}`)
   await page.locator('.model-pick[data-model="digits"]').click()
   await page.locator('#digits-load').click()
   await expect(page.locator('#loaded-models li[data-model="digits"]')).toBeVisible({ timeout: 90_000 })
@@ -53,7 +54,7 @@ async function fill(page: Page, site: string, registry: string, ocr: boolean): P
   await page.evaluate(() => window.scrollTo(0, 0))
 }
 
-test('desktop and phone screenshots', async ({ browser, site, registry }) => {
+test('desktop and phone screenshots', async ({ browser, site, registry, edge }) => {
   test.setTimeout(300_000)
   for (const [name, options] of [
     ['playground-desktop.png', { viewport: { width: 1400, height: 1000 } }],
@@ -65,7 +66,7 @@ test('desktop and phone screenshots', async ({ browser, site, registry }) => {
     const context = await browser.newContext({ ...options, colorScheme: 'light' })
     const page = await context.newPage()
     const desktop = name.includes('desktop')
-    await fill(page, site.origin, registry.url, desktop)
+    await fill(page, site.origin, registry.url, edge.url, desktop)
     // On a phone, show the drawing pad and its predictions.
     if (!desktop) await page.locator('#card-digits').evaluate((el) => el.scrollIntoView({ block: 'start' }))
     await page.screenshot({ path: path.join(out, name), fullPage: desktop })
