@@ -1,3 +1,4 @@
+import { FerryError } from '@ferry/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { RequestQueue } from './queue.js'
 
@@ -111,7 +112,7 @@ describe('RequestQueue', () => {
     const a = q.push(1)
     const b = q.push(2)
     const bFails = expect(b).rejects.toMatchObject({ code: 'RUNTIME_CLOSED' })
-    q.close(Object.assign(new Error('closed'), { code: 'RUNTIME_CLOSED' }) as never)
+    q.close(new FerryError('RUNTIME_CLOSED', 'closed'))
     expect(await a).toBe(1)
     await bFails
     await expect(q.push(3)).rejects.toMatchObject({ code: 'RUNTIME_CLOSED' })
