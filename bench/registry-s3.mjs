@@ -17,16 +17,15 @@
 // --paths a,b,…: only these rows (the keys of `paths` below). Needs Ceph (see scripts/ceph) and
 // `npm run build` first. FERRY_TEST_CEPH='{"endpoint":…}' (as printed by scripts/ceph/cluster.mjs) reuses
 // a running cluster.
-import { spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import http from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AwsClient } from 'aws4fetch'
 import { startCeph } from '../scripts/ceph/cluster.mjs'
 import { cephPids, cpuMs, cpuMsOf } from './lib/proc-cpu.mjs'
+import { download as downloadBytes, PROXY, send, startServer } from './lib/s3-http.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +62,8 @@ const env = {
   AWS_ENDPOINT_URL_S3: endpoint,
   FERRY_TOKEN: TOKEN,
 }
+const start = (args, pattern) => startServer(args, pattern, env)
+const download = (url, follow = false) => downloadBytes(url, SIZE, follow)
 const objectUrl = (key) => `${endpoint}/${bucket}/${prefix}/${key}`
 const presign = async (key, method = 'GET') =>
   (await s3.sign(`${objectUrl(key)}?X-Amz-Expires=3600`, { method, aws: { signQuery: true } })).url
@@ -71,39 +72,6 @@ async function checkedPut(key, hex) {
   const signed = await s3.sign(objectUrl(key), { method: 'PUT', headers: { 'x-amz-content-sha256': hex } })
   return { url: signed.url, headers: Object.fromEntries(signed.headers) }
 }
-
-// GET: the bucket's answer piped to the client (GET /redirect: a 302 to the bucket). PUT: the upload piped into one PUT to the URL and headers in
-// the x-put header; with x-hash, hashed on the way (what a registry that checks digests must also do).
-const PROXY = `
-const http = require('node:http')
-const { createHash } = require('node:crypto')
-const getUrl = process.argv[1]
-const server = http.createServer((req, res) => {
-  if (req.url === '/redirect') {
-    res.writeHead(302, { location: getUrl })
-    return res.end()
-  }
-  if (req.method === 'GET') {
-    http.get(getUrl, { agent: false }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res) })
-    return
-  }
-  const put = JSON.parse(req.headers['x-put'])
-  const hash = req.headers['x-hash'] ? createHash('sha256') : null
-  if (hash) req.on('data', (c) => hash.update(c))
-  const headers = { ...put.headers, 'content-length': req.headers['content-length'] }
-  const out = http.request(put.url, { method: 'PUT', agent: false, headers }, (up) => {
-    up.resume()
-    up.on('end', () => {
-      const ok = !hash || hash.digest('hex') === req.headers['x-hash']
-      res.writeHead(ok ? up.statusCode : 422)
-      res.end()
-    })
-  })
-  req.pipe(out)
-})
-server.listen(0, '127.0.0.1', () => console.log('Proxy: http://127.0.0.1:' + server.address().port))
-process.on('SIGTERM', () => process.exit(0))
-`
 
 // The registry with its S3 client on the global fetch (what Deno and edge hosts use), for --compare-fetch.
 const FETCH_REGISTRY = `
@@ -116,70 +84,6 @@ const r = await serve({ store, tokens: [process.env.FERRY_TOKEN] })
 console.log('Registry: ' + r.url + '/v1')
 process.on('SIGTERM', () => process.exit(0))
 `
-
-function startServer(args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = pattern.exec(out)
-      if (m) resolve({ child, url: m[1] })
-    })
-    child.stderr.on('data', (d) => (err += d))
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it printed its URL: ${err}`)))
-  })
-}
-
-/** GETs a URL (following one redirect when asked), discarding the bytes; resolves the byte count. */
-function download(url, follow = false) {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        if (follow && res.statusCode === 302) {
-          res.resume()
-          return download(res.headers.location).then(resolve, reject)
-        }
-        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`))
-        let n = 0
-        res.on('data', (c) => (n += c.length))
-        res.on('end', () => (n === SIZE ? resolve(n) : reject(new Error(`GET ${url}: ${n} bytes`))))
-        res.on('error', reject)
-      })
-      .on('error', reject)
-  })
-}
-
-/** Sends `body` with `method` to `url` (streamed from memory in 1 MiB writes); resolves the answer's text. */
-function send(url, method, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, agent: false, headers: { 'content-length': body.length, ...headers } },
-      (res) => {
-        let text = ''
-        res.on('data', (c) => (text += c))
-        res.on('end', () =>
-          res.statusCode < 300
-            ? resolve(text)
-            : reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`)),
-        )
-      },
-    )
-    req.on('error', reject)
-    let off = 0
-    const pump = () => {
-      while (off < body.length) {
-        const chunk = body.subarray(off, off + (1 << 20))
-        off += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', pump)
-      }
-      req.end()
-    }
-    pump()
-  })
-}
 
 /** The S3 client alone, multipart: 8 MiB parts, two in flight (what Ferry's driver does). */
 async function multipartUpload(key, body) {
@@ -226,24 +130,21 @@ const variant = () => {
 const hexOf = (b) => createHash('sha256').update(b).digest('hex')
 
 const store = `s3://${bucket}/${prefix}/ferry`
-const registry = await startServer([bin, 'serve', '--port', '0', '--store', store], /Registry: (\S+)\/v1/)
-const redirecting = await startServer(
+const registry = await start([bin, 'serve', '--port', '0', '--store', store], /Registry: (\S+)\/v1/)
+const redirecting = await start(
   [bin, 'serve', '--port', '0', '--store', store, '--blob-redirect'],
   /Registry: (\S+)\/v1/,
 )
 const viaFetch = values['compare-fetch']
-  ? await startServer(['--input-type=module', '-e', FETCH_REGISTRY, store], /Registry: (\S+)\/v1/)
+  ? await start(['--input-type=module', '-e', FETCH_REGISTRY, store], /Registry: (\S+)\/v1/)
   : null
 const other = values['compare-bin']
-  ? await startServer(
-      [values['compare-bin'], 'serve', '--port', '0', '--store', store],
-      /Registry: (\S+)\/v1/,
-    )
+  ? await start([values['compare-bin'], 'serve', '--port', '0', '--store', store], /Registry: (\S+)\/v1/)
   : null
 const digest = `sha256:${hexOf(blob)}`
 await send(`${registry.url}/v1/blobs?digest=${digest}`, 'POST', blob, { authorization: `Bearer ${TOKEN}` })
 const directUrl = await presign(`ferry/blobs/sha256/${digest.slice(7)}`)
-const proxy = await startServer(['-e', PROXY, directUrl], /Proxy: (\S+)/)
+const proxy = await start(['-e', PROXY, directUrl], /Proxy: (\S+)/)
 
 /** Ferry's publish: the blob, then the manifest; resolves the manifest POST's own ms. */
 async function publish(base, bytes) {
