@@ -12,6 +12,7 @@ import {
   catalog,
   compareTensors,
   type DenoEdge,
+  denoBinary,
   expect,
   fromOipJson,
   inferBinary,
@@ -96,7 +97,7 @@ test('deno serve: the module with a default { fetch } export serves the same API
   const registry = await startRegistry()
   const denoDir = await mkdtemp(path.join(tmpdir(), 'ferry-deno-serve-'))
   const port = await freePort()
-  const deno = path.join(repoRoot, 'node_modules', '.bin', 'deno')
+  const deno = denoBinary()
   const child = spawn(
     deno,
     [

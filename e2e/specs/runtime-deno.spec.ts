@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import {
   catalog,
   compareTensors,
+  denoBinary,
   expect,
   referenceRun,
   repoRoot,
@@ -20,7 +21,7 @@ import {
 
 test.skip(({ backend }) => backend !== 'wasm', 'runs Deno, not Chromium: covered once in the wasm project')
 
-const deno = path.join(repoRoot, 'node_modules', '.bin', 'deno')
+const deno = denoBinary()
 const script = path.join(repoRoot, 'e2e', 'deno', 'ferry-on-deno.mjs')
 
 interface LoadResult {
