@@ -37,6 +37,15 @@ afterEach(async () => {
 const loadOrt = () => import('onnxruntime-web')
 
 /** A host whose "worker" is the other end of a MessageChannel; `kill()` makes the current one die. */
+/** A page with workers and no WebGPU, as the tests' hosts describe it. */
+const PAGE: RuntimeHost['capabilities'] = {
+  env: 'browser',
+  workers: true,
+  webgpuApi: false,
+  crossOriginIsolated: false,
+  hardwareConcurrency: 1,
+}
+
 function overChannel(
   reg: ReturnType<typeof createTestRegistry>,
   events: TelemetryEvent[],
@@ -47,13 +56,7 @@ function overChannel(
   let started = 0
   let kill = () => {}
   const host: RuntimeHost = {
-    capabilities: {
-      env: 'browser',
-      workers: true,
-      webgpuApi: false,
-      crossOriginIsolated: false,
-      hardwareConcurrency: 1,
-    },
+    capabilities: PAGE,
     worker: (s) =>
       workerEngine({
         start() {
@@ -234,13 +237,7 @@ describe('worker protocol over a MessageChannel', () => {
 
   it('a worker that fails to start rejects with BACKEND_UNAVAILABLE instead of hanging', async () => {
     const host: RuntimeHost = {
-      capabilities: {
-        env: 'browser',
-        workers: true,
-        webgpuApi: false,
-        crossOriginIsolated: false,
-        hardwareConcurrency: 1,
-      },
+      capabilities: PAGE,
       worker: (s) =>
         workerEngine({
           start() {
@@ -272,13 +269,7 @@ describe('worker protocol over a MessageChannel', () => {
     let local = false
     const ferry = createRuntimeWith(
       {
-        capabilities: {
-          env: 'browser',
-          workers: true,
-          webgpuApi: false,
-          crossOriginIsolated: false,
-          hardwareConcurrency: 1,
-        },
+        capabilities: PAGE,
         worker: (s) =>
           workerEngine({
             start: () => {
