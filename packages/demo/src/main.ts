@@ -12,6 +12,7 @@ import { mountTelemetryPanel } from './panels/telemetry-panel.js'
 import { setupPwa } from './pwa.js'
 import type { BackendChoice } from './runtime.js'
 import './style.css'
+import './panels.css'
 import { byId } from './ui/dom.js'
 
 const params = new URLSearchParams(location.search)
