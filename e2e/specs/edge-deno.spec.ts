@@ -5,9 +5,9 @@
 // models from Deno's Cache API. Runs Deno, not Chromium: covered once, in the wasm project.
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { freePort } from '../fixtures/daemon.js'
 import {
   catalog,
   compareTensors,
@@ -26,14 +26,6 @@ import {
 } from '../fixtures/index.js'
 
 test.skip(({ backend }) => backend !== 'wasm', 'runs Deno, not Chromium: covered once in the wasm project')
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as { port: number }
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 test('on Deno: REST JSON and binary match onnxruntime-node; no gRPC, said so; restart with the registry down serves from the Cache API', async () => {
   test.setTimeout(240_000)

@@ -23,3 +23,10 @@ export function startCeph(options?: { frontends?: number; bucket?: string }): Pr
 export function startCephInBackground(file: string): () => Promise<void>
 
 export function waitForCeph(file: string): Promise<CephEndpoint>
+
+export function storeConfigFor(
+  endpoint: CephEndpoint,
+  prefix: string,
+): Pick<CephEndpoint, 'bucket' | 'region' | 'accessKeyId' | 'secretAccessKey' | 'endpoint'> & {
+  prefix: string
+}

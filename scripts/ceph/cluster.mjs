@@ -152,6 +152,11 @@ export function startCephInBackground(file) {
   }
 }
 
+/** An S3 store config (as `createS3Store` takes it) for the cluster's bucket under `prefix`. */
+export function storeConfigFor({ bucket, region, accessKeyId, secretAccessKey, endpoint }, prefix) {
+  return { bucket, prefix: `${prefix}/`, region, accessKeyId, secretAccessKey, endpoint }
+}
+
 /** For the tests: waits (up to 120 s) for the endpoint `startCephInBackground` writes; throws its failure. */
 export async function waitForCeph(file) {
   const end = Date.now() + 120_000

@@ -43,7 +43,7 @@ export function splitBody(
 export function joinBody(
   json: string,
   blobs: readonly Uint8Array[],
-): { body: Uint8Array; headerLength: number } {
+): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
   const head = new TextEncoder().encode(json)
   const body = new Uint8Array(head.byteLength + blobs.reduce((n, b) => n + b.byteLength, 0))
   body.set(head)

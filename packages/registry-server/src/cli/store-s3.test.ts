@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFsStore } from '../adapter/node/fs-store.js'
 import { ingestBlob } from '../store/ingest.js'
 import { publishVersion } from '../store/registry.js'
-import { type CephEndpoint, ceph } from '../store/s3/ceph.suite.js'
+import { type CephEndpoint, ceph, storeConfigFor } from '../store/s3/ceph.suite.js'
 import { createS3Store } from '../store/s3/store.js'
 import { digestOf, draftFor, readAll, sameBytes, streamOf } from '../store/store.suite.js'
 import type { CliIO } from './commands.js'
@@ -37,15 +37,7 @@ function io(extra: Record<string, string | undefined> = {}) {
   return { cli, out }
 }
 
-const s3Store = (prefix: string) =>
-  createS3Store({
-    bucket: c.bucket,
-    prefix: `${prefix}/`,
-    region: c.region,
-    accessKeyId: c.accessKeyId,
-    secretAccessKey: c.secretAccessKey,
-    endpoint: c.endpoint,
-  })
+const s3Store = (prefix: string) => createS3Store(storeConfigFor(c, prefix))
 
 describe('ferry store copy (fs <-> S3 on Ceph)', () => {
   it('copies an fs store to S3 and back, verified, and a second run copies nothing', async () => {

@@ -1,9 +1,10 @@
 /** Test helper: S3 store configs on the Ceph RGW that vitest's global setup starts (scripts/ceph). */
 import { inject } from 'vitest'
-import { type CephEndpoint, waitForCeph } from '../../../../../scripts/ceph/cluster.mjs'
+import { type CephEndpoint, storeConfigFor, waitForCeph } from '../../../../../scripts/ceph/cluster.mjs'
 import type { S3StoreConfig } from './config.js'
 
 export type { CephEndpoint }
+export { storeConfigFor }
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,14 +26,5 @@ export function ceph(): Promise<CephEndpoint> {
 
 /** A config for a fresh, empty store: the shared bucket under a prefix of its own. */
 export async function cephStoreConfig(extra: Partial<S3StoreConfig> = {}): Promise<S3StoreConfig> {
-  const c = await ceph()
-  return {
-    bucket: c.bucket,
-    prefix: `t-${crypto.randomUUID()}/`,
-    region: c.region,
-    accessKeyId: c.accessKeyId,
-    secretAccessKey: c.secretAccessKey,
-    endpoint: c.endpoint,
-    ...extra,
-  }
+  return { ...storeConfigFor(await ceph(), `t-${crypto.randomUUID()}`), ...extra }
 }
