@@ -156,8 +156,10 @@ describe('placement: forced', () => {
     await m.unload()
     expect(await codeOf(m.run(digits(1)))).toBe('MODEL_UNLOADED')
     const other = await ferry.load('digits', { placement: 'edge' })
+    const here = await ferry.load('digits', { placement: 'device' })
     await ferry.close()
     expect(await codeOf(other.run(digits(1)))).toBe('RUNTIME_CLOSED')
+    expect(await codeOf(here.run(digits(1)))).toBe('RUNTIME_CLOSED')
   })
 
   it('forced edge fails with coded errors and never moves: edge down, unknown model', async () => {

@@ -94,7 +94,6 @@ export class PlacedModel implements Model {
   async infer(inputs: Inputs, opts: RunOptions = {}): Promise<InferResult> {
     try {
       if (this.#unloaded) throw new FerryError('MODEL_UNLOADED', 'this model was unloaded; load it again')
-      await this.#ctx.call(async () => {}) // RUNTIME_CLOSED once the runtime is closed, as on the device
       return this.placement === 'device'
         ? await this.#onDevice(inputs, opts)
         : await this.#onEdge(inputs, opts)
@@ -210,6 +209,8 @@ export class PlacedModel implements Model {
   }
 
   async #onEdge(inputs: Inputs, opts: RunOptions): Promise<InferResult> {
+    // RUNTIME_CLOSED once the runtime is closed, as the device's own calls answer (they check it themselves).
+    await this.#ctx.call(async () => {})
     // The device's checks, so a bad input gets the same coded error wherever the model runs.
     const tensors = validateInputs(this.manifest.inputs, inputs)
     try {
