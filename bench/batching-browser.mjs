@@ -11,15 +11,13 @@
 // WASM threads, default 1; above 1 the page is cross-origin isolated).
 // Needs `npm run build -w packages/runtime` and /usr/bin/chromium.
 // Run: node bench/batching-browser.mjs
-import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import http from 'node:http'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createFsStore, serve } from '@ferry/registry-server/node'
 import { launchChromium } from './lib/common.mjs'
+import { startFsRegistry } from './lib/fs-registry.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -40,37 +38,10 @@ await stat(join(runtimeDist, 'ferry.js')).catch(() => {
 
 // The registry, with the model published twice: with `runtime.batching`, and without.
 const model = mlpOnnx(N, N, 3, LAYERS)
-const digest = `sha256:${createHash('sha256').update(model).digest('hex')}`
-const storeDir = await mkdtemp(join(tmpdir(), 'ferry-bench-batching-'))
-const registry = await serve({
-  store: createFsStore(storeDir),
-  tokens: ['bench'],
-  port: 0,
-  hostname: '127.0.0.1',
-})
-const regUrl = `http://localhost:${new URL(registry.url).port}`
-const auth = { authorization: 'Bearer bench' }
-const up = await fetch(`${regUrl}/v1/blobs?digest=${digest}`, { method: 'POST', headers: auth, body: model })
-if (!up.ok) throw new Error(`blob upload: ${up.status} ${await up.text()}`)
-for (const [name, runtime] of [
-  ['bench-mlp-batched', { batching }],
-  ['bench-mlp', undefined],
-]) {
-  const r = await fetch(`${regUrl}/v1/models/${name}/versions`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      schemaVersion: 1,
-      name,
-      format: 'onnx',
-      files: [{ path: 'model.onnx', role: 'model', digest, size: model.byteLength }],
-      ...mlpSignature(N, N),
-      ...(runtime ? { runtime } : {}),
-      metadata: {},
-    }),
-  })
-  if (!r.ok) throw new Error(`publish ${name}: ${r.status} ${await r.text()}`)
-}
+const registry = await startFsRegistry('batching')
+const regUrl = registry.url
+const { digest } = await registry.publish('bench-mlp-batched', model, mlpSignature(N, N), { batching })
+await registry.publish('bench-mlp', model, mlpSignature(N, N))
 
 // The page's origin: an empty page with ferry.js, and the runtime's browser build (ORT's files).
 const isolated =
@@ -287,5 +258,4 @@ try {
   await browser.close()
   site.close()
   await registry.close()
-  await rm(storeDir, { recursive: true, force: true })
 }

@@ -7,17 +7,15 @@
 // 64 MiB create in a fresh worker, which costs about 3× a repeated one). Env: FERRY_BENCH_REPS,
 // FERRY_BENCH_PART=ferry (ferry.load rows only), FERRY_BENCH_RUNTIME_DIR, FERRY_BENCH_BEFORE_DIR (a
 // second build measured in the same run, with paired ratios), FERRY_BENCH_RAW=1 (every rep's value).
-import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import http from 'node:http'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createFsStore, serve } from '@ferry/registry-server/node'
 import { build } from 'esbuild'
 import { launchChromium } from './lib/common.mjs'
 import { ferryLoadRows } from './lib/ferry-load.mjs'
+import { startFsRegistry } from './lib/fs-registry.mjs'
 import { mlpOnnx, mlpSignature } from './lib/mlp-onnx.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -33,56 +31,14 @@ await stat(join(runtimeDist, 'ort.wasm.min.mjs')).catch(() => {
   process.exit(2)
 })
 
-// A loopback registry with the model published, the way `ferry publish` does it.
+// A loopback registry with the model published, the way `ferry publish` does it; and a 4×4 MLP under
+// `bench-tiny`: loading it first starts the runtime's worker and ONNX Runtime.
 const model = mlpOnnx(N, N, 7)
-const digest = `sha256:${createHash('sha256').update(model).digest('hex')}`
-const storeDir = await mkdtemp(join(tmpdir(), 'ferry-bench-cache-'))
-const registry = await serve({
-  store: createFsStore(storeDir),
-  tokens: ['bench'],
-  port: 0,
-  hostname: '127.0.0.1',
-})
-const regUrl = `http://localhost:${new URL(registry.url).port}`
-const auth = { authorization: 'Bearer bench' }
-const up = await fetch(`${regUrl}/v1/blobs?digest=${digest}`, { method: 'POST', headers: auth, body: model })
-if (!up.ok) throw new Error(`blob upload: ${up.status} ${await up.text()}`)
-const pub = await fetch(`${regUrl}/v1/models/bench-64m/versions`, {
-  method: 'POST',
-  headers: { ...auth, 'content-type': 'application/json' },
-  body: JSON.stringify({
-    schemaVersion: 1,
-    name: 'bench-64m',
-    format: 'onnx',
-    files: [{ path: 'model.onnx', role: 'model', digest, size: model.byteLength }],
-    ...mlpSignature(N, N),
-    metadata: {},
-  }),
-})
-if (!pub.ok) throw new Error(`publish: ${pub.status} ${await pub.text()}`)
-const { version } = await pub.json()
-const tinyDigest = await publishTiny()
+const registry = await startFsRegistry('cache')
+const regUrl = registry.url
+const { digest, version } = await registry.publish('bench-64m', model, mlpSignature(N, N))
+const { digest: tinyDigest } = await registry.publish('bench-tiny', mlpOnnx(4, 4, 1), mlpSignature(4, 4))
 
-/** A 4×4 MLP under `bench-tiny`: loading it first starts the runtime's worker and ONNX Runtime. */
-async function publishTiny() {
-  const tiny = mlpOnnx(4, 4, 1)
-  const d = `sha256:${createHash('sha256').update(tiny).digest('hex')}`
-  await fetch(`${regUrl}/v1/blobs?digest=${d}`, { method: 'POST', headers: auth, body: tiny })
-  const r = await fetch(`${regUrl}/v1/models/bench-tiny/versions`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      schemaVersion: 1,
-      name: 'bench-tiny',
-      format: 'onnx',
-      files: [{ path: 'model.onnx', role: 'model', digest: d, size: tiny.byteLength }],
-      ...mlpSignature(4, 4),
-      metadata: {},
-    }),
-  })
-  if (!r.ok) throw new Error(`publish tiny: ${r.status}`)
-  return d
-}
 // The ferry.load rows need a build whose default cache is IndexedDB (its database name is in the bundle).
 const persistentRuntime = (await readFile(join(runtimeDist, 'ferry-worker.mjs'), 'utf8')).includes(
   '"ferry-cache"',
@@ -254,5 +210,4 @@ try {
   await browser.close()
   await registry.close()
   site.close()
-  await rm(storeDir, { recursive: true, force: true })
 }
